@@ -1,0 +1,97 @@
+//! This example solves one instance and prints the optimal plan.
+//!
+//! ```text
+//! cargo run --release --example solve -- INSTANCE.json [--backend flow|lp|highs|cbc]
+//! ```
+//!
+//! Key points:
+//! - `INSTANCE.json` is the data contract of `DESIGN.md`; `-` reads standard input.
+//! - The plan JSON goes to stdout; one summary line goes to stderr, with the seconds spent in
+//!   each step written `load=0.52s eligibility=0.31s solve=1.20s` for scripts.
+//! - Invalid input exits with code 2 and lists every problem on stderr; stdout stays empty.
+
+use duijie::{solve, Eligibility, Instance, LoadError, Plan};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: solve INSTANCE.json|- [--backend flow|lp|highs|cbc]";
+
+fn main() -> ExitCode {
+    let mut path = None;
+    let mut backend = "flow".to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--backend" => match args.next() {
+                Some(b) => backend = b,
+                None => return usage("--backend needs a name"),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ if path.is_none() => path = Some(a),
+            _ => return usage(&format!("unexpected argument {a:?}")),
+        }
+    }
+    let Some(path) = path else { return usage("no instance given") };
+    let Some(solver) = solve::backend(&backend) else {
+        return usage(&format!("unknown backend {backend:?}"));
+    };
+
+    let t0 = Instant::now();
+    let loaded = if path == "-" {
+        Instance::from_reader(std::io::stdin().lock())
+    } else {
+        std::fs::File::open(&path)
+            .map_err(LoadError::from)
+            .and_then(|f| Instance::from_reader(std::io::BufReader::new(f)))
+    };
+    let instance = match loaded {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let t1 = Instant::now();
+    let eligibility = Eligibility::build(&instance);
+    let t2 = Instant::now();
+    let plan = match duijie::solve_with(&instance, &eligibility, solver.as_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let t3 = Instant::now();
+    if let Err(e) = write_plan(&plan) {
+        eprintln!("cannot write the plan: {e}");
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "objective={} served={}/{} pairs={} backend={} load={:.2}s eligibility={:.2}s solve={:.2}s",
+        plan.objective,
+        plan.served,
+        plan.demanded,
+        eligibility.len(),
+        solver.name(),
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
+        (t3 - t2).as_secs_f64(),
+    );
+    ExitCode::SUCCESS
+}
+
+fn write_plan(plan: &Plan) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut out, plan)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("{msg}\n{USAGE}");
+    ExitCode::from(2)
+}

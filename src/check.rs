@@ -1,0 +1,275 @@
+//! An independent checker: re-verifies any plan against the instance and the model, without
+//! the eligibility index, the network or any solver. It re-reads the model from its text:
+//! parent links walked one by one, lists searched linearly, values recomputed term by term.
+
+use crate::area::{AreaIdx, Level};
+use crate::instance::Instance;
+use crate::need::Need;
+use crate::plan::{Plan, Reason};
+use crate::resource::Resource;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// One way a plan breaks the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Violation {
+    /// An assignment or unmet entry names a need the instance does not have.
+    #[error("unknown need {0:?}")]
+    UnknownNeed(String),
+    /// An assignment names a resource the instance does not have.
+    #[error("unknown resource {0:?}")]
+    UnknownResource(String),
+    /// The same pair appears twice.
+    #[error("pair ({need}, {resource}) appears twice")]
+    RepeatedPair {
+        /// Need id.
+        need: String,
+        /// Resource id.
+        resource: String,
+    },
+    /// A quantity that is not positive.
+    #[error("pair ({need}, {resource}) has quantity {quantity} ≤ 0")]
+    NonPositive {
+        /// Need id.
+        need: String,
+        /// Resource id.
+        resource: String,
+        /// The quantity.
+        quantity: i64,
+    },
+    /// The resource may not serve the need.
+    #[error("{resource:?} may not serve {need:?}: {why}")]
+    NotEligible {
+        /// Need id.
+        need: String,
+        /// Resource id.
+        resource: String,
+        /// The rule it breaks.
+        why: &'static str,
+    },
+    /// Tier or unit value differs from the model.
+    #[error("pair ({need}, {resource}) says {said}, the model gives {model}")]
+    WrongPricing {
+        /// Need id.
+        need: String,
+        /// Resource id.
+        resource: String,
+        /// What the plan says (tier and value).
+        said: String,
+        /// What the model gives.
+        model: String,
+    },
+    /// A need receives more than it asked for.
+    #[error("need {need:?} gets {got} units, asked for {quantity}")]
+    OverServed {
+        /// Need id.
+        need: String,
+        /// Units assigned.
+        got: i64,
+        /// Units asked for.
+        quantity: i64,
+    },
+    /// A resource gives more than its capacity.
+    #[error("resource {resource:?} gives {got} units, capacity {capacity}")]
+    OverCapacity {
+        /// Resource id.
+        resource: String,
+        /// Units assigned.
+        got: i64,
+        /// Its capacity.
+        capacity: i64,
+    },
+    /// An unmet entry disagrees with the assignments or gives the wrong reason.
+    #[error("need {need:?}: {what}")]
+    WrongUnmet {
+        /// Need id.
+        need: String,
+        /// What disagrees.
+        what: String,
+    },
+    /// A total (objective, served, demanded) disagrees with the assignments.
+    #[error("{what} is {said}, recomputed {model}")]
+    WrongTotal {
+        /// Which total.
+        what: &'static str,
+        /// What the plan says.
+        said: i64,
+        /// What the assignments give.
+        model: i64,
+    },
+}
+
+/// Every violation of one plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violations(pub Vec<Violation>);
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} violation(s)", self.0.len())?;
+        for v in &self.0 {
+            write!(f, "\n  {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
+
+/// Checks `plan` against `instance`: every assignment eligible with the right tier and value;
+/// quantities and capacities respected; unmet entries exact with the right reason (a need
+/// with unmet units that some resource may serve requires every such resource to be full);
+/// objective, served and demanded recomputed.
+///
+/// # Errors
+/// [`Violations`] listing every problem found.
+pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
+    let mut bad = Vec::new();
+    let mut given: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut got: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut pairs: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+    let (mut objective, mut served): (i128, i128) = (0, 0);
+    for a in &plan.assignments {
+        let (need, resource) = (a.need.clone(), a.resource.clone());
+        let Some(n) = instance.find_need(&a.need).map(|i| instance.need(i)) else {
+            bad.push(Violation::UnknownNeed(need));
+            continue;
+        };
+        let Some(r) = instance.find_resource(&a.resource).map(|j| instance.resource(j)) else {
+            bad.push(Violation::UnknownResource(resource));
+            continue;
+        };
+        if pairs.insert((&a.need, &a.resource), ()).is_some() {
+            bad.push(Violation::RepeatedPair { need, resource });
+            continue;
+        }
+        if a.quantity <= 0 {
+            bad.push(Violation::NonPositive { need, resource, quantity: a.quantity });
+            continue;
+        }
+        match may_serve(instance, n, r) {
+            Err(why) => bad.push(Violation::NotEligible { need, resource, why }),
+            Ok((tier, value)) if (tier, value) != (a.tier, a.value) => {
+                bad.push(Violation::WrongPricing {
+                    need,
+                    resource,
+                    said: format!("{} {}", a.tier, a.value),
+                    model: format!("{tier} {value}"),
+                })
+            }
+            Ok(_) => {}
+        }
+        *got.entry(&a.need).or_default() += a.quantity;
+        *given.entry(&a.resource).or_default() += a.quantity;
+        objective += i128::from(a.quantity) * i128::from(a.value);
+        served += i128::from(a.quantity);
+    }
+    for r in instance.resources() {
+        let g = given.get(r.id.as_str()).copied().unwrap_or(0);
+        if g > i64::from(r.capacity) {
+            bad.push(Violation::OverCapacity { resource: r.id.clone(), got: g, capacity: r.capacity.into() });
+        }
+    }
+
+    let mut unmet: BTreeMap<&str, (i64, Reason)> = BTreeMap::new();
+    for u in &plan.unmet {
+        if instance.find_need(&u.need).is_none() {
+            bad.push(Violation::UnknownNeed(u.need.clone()));
+        } else if unmet.insert(&u.need, (u.quantity, u.reason)).is_some() {
+            bad.push(Violation::WrongUnmet { need: u.need.clone(), what: "listed twice as unmet".into() });
+        }
+    }
+    let mut by_category: BTreeMap<_, Vec<&Resource>> = BTreeMap::new();
+    for r in instance.resources() {
+        for c in &r.categories {
+            by_category.entry(*c).or_default().push(r);
+        }
+    }
+    let mut demanded: i128 = 0;
+    for n in instance.needs() {
+        demanded += i128::from(n.quantity);
+        let g = got.get(n.id.as_str()).copied().unwrap_or(0);
+        let missing = i64::from(n.quantity) - g;
+        if missing < 0 {
+            bad.push(Violation::OverServed { need: n.id.clone(), got: g, quantity: n.quantity.into() });
+        }
+        let listed = unmet.get(n.id.as_str()).copied();
+        let wrong = |what: String| Violation::WrongUnmet { need: n.id.clone(), what };
+        match listed {
+            None if missing > 0 => bad.push(wrong(format!("{missing} unserved units not listed"))),
+            Some((q, _)) if q != missing.max(0) => {
+                bad.push(wrong(format!("listed {q} unserved units, assignments leave {missing}")))
+            }
+            Some((_, reason)) => {
+                let servers: Vec<&Resource> = by_category
+                    .get(&n.category)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|r| may_serve(instance, n, r).is_ok())
+                    .collect();
+                let model = if servers.is_empty() { Reason::NoEligibleResource } else { Reason::CapacityExhausted };
+                if reason != model {
+                    bad.push(wrong(format!("reason {reason:?}, the model gives {model:?}")));
+                }
+                for r in servers {
+                    let g = given.get(r.id.as_str()).copied().unwrap_or(0);
+                    if g < i64::from(r.capacity) {
+                        bad.push(wrong(format!("resource {:?} may serve it and has {} units left", r.id, i64::from(r.capacity) - g)));
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    for (what, said, model) in [
+        ("objective", plan.objective, objective),
+        ("served", plan.served, served),
+        ("demanded", plan.demanded, demanded),
+    ] {
+        if i128::from(said) != model {
+            bad.push(Violation::WrongTotal { what, said, model: i64::try_from(model).unwrap_or(i64::MAX) });
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Violations(bad))
+    }
+}
+
+/// The model's six rules, read literally: `Ok((tier, value))` when `r` may serve `n`.
+pub fn may_serve(instance: &Instance, n: &Need, r: &Resource) -> Result<(Level, i64), &'static str> {
+    if !r.categories.contains(&n.category) {
+        return Err("category not served");
+    }
+    let up = |a: AreaIdx| std::iter::successors(Some(a), |&x| instance.areas().get(x).parent);
+    if !r.serves.iter().any(|&s| up(n.area).any(|x| x == s)) {
+        return Err("area not served");
+    }
+    if !n.skills.iter().all(|s| r.skills.contains(s)) {
+        return Err("skill missing");
+    }
+    if let (Some(a), Some(b)) = (n.window, r.window) {
+        if a.start > b.end || b.start > a.end {
+            return Err("windows do not overlap");
+        }
+    }
+    if let Some(m) = n.max_unit_cost {
+        if r.unit_cost > m {
+            return Err("unit cost above the need's ceiling");
+        }
+    }
+    let need_chain: Vec<AreaIdx> = up(n.area).collect();
+    let tier = up(r.home)
+        .find(|x| need_chain.contains(x))
+        .map_or(Level::City, |x| instance.areas().get(x).level);
+    let p = instance.policy();
+    let steps = i64::from(n.priority) + if n.vulnerable { p.vulnerable_bonus } else { 0 };
+    let value = p.priority_value * steps
+        - p.locality_penalty[tier as usize]
+        - p.cost_weight * i64::from(r.unit_cost);
+    if value <= 0 {
+        return Err("value not positive");
+    }
+    Ok((tier, value))
+}

@@ -1,0 +1,29 @@
+//! Documented input bounds. Every validated instance lies within them, so that no value, total,
+//! objective or solver potential can overflow `i64`.
+//!
+//! The largest positive unit value is `MAX_PRIORITY_VALUE × (5 + MAX_VULNERABLE_BONUS)` ≈ 1.05·10⁸,
+//! and at most `MAX_TOTAL_QUANTITY` units can be served, so any objective stays below 1.1·10¹⁷.
+//! Negative values (never used in a plan) stay above −(10⁹ + 10¹²).
+
+/// Largest `quantity` of one need.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// Largest `capacity` of one resource.
+pub const MAX_CAPACITY: i64 = 1_000_000;
+/// Largest `unit_cost` of a resource and `max_unit_cost` of a need.
+pub const MAX_UNIT_COST: i64 = 1_000_000;
+/// Largest sum of all needs' quantities.
+pub const MAX_TOTAL_QUANTITY: i64 = 1_000_000_000;
+/// Largest `policy.priority_value`.
+pub const MAX_PRIORITY_VALUE: i64 = 1_000_000;
+/// Largest `policy.vulnerable_bonus`.
+pub const MAX_VULNERABLE_BONUS: i64 = 100;
+/// Largest `policy.cost_weight`.
+pub const MAX_COST_WEIGHT: i64 = 1_000_000;
+/// Largest entry of `policy.locality_penalty` and of `policy.reoffer_penalty`.
+pub const MAX_PENALTY: i64 = 1_000_000_000;
+/// Largest `policy.offer_deadline_hours` (ten years).
+pub const MAX_DEADLINE_HOURS: i64 = 87_600;
+/// Most items in one list (areas, needs or resources).
+pub const MAX_ITEMS: usize = 10_000_000;
+/// Longest id, in bytes.
+pub const MAX_ID_BYTES: usize = 256;

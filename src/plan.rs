@@ -1,0 +1,151 @@
+//! The plan: who serves whom and how much, what stays unmet and why, and the objective.
+
+use crate::area::Level;
+use crate::eligibility::Eligibility;
+use crate::instance::Instance;
+use crate::need::NeedIdx;
+use crate::solve::{self, SolveError, Solution, Solver};
+use serde::Serialize;
+
+/// Units of one need served by one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    /// Need id.
+    pub need: String,
+    /// Resource id.
+    pub resource: String,
+    /// Units served.
+    pub quantity: i64,
+    /// Level where need and resource meet.
+    pub tier: Level,
+    /// Value of one unit.
+    pub value: i64,
+}
+
+/// Why units of a need went unserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// No resource may serve the need.
+    NoEligibleResource,
+    /// Some resource may, and every such resource is at full capacity in the plan.
+    CapacityExhausted,
+}
+
+/// Unserved units of one need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmet {
+    /// Need id.
+    pub need: String,
+    /// Units not served.
+    pub quantity: i64,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// An optimal plan, in the JSON form of the data contract. Assignments are sorted by need id
+/// then resource id, unmet entries by need id, so the same instance always gives the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// `Σ value × quantity` over the assignments.
+    pub objective: i64,
+    /// Units served.
+    pub served: i64,
+    /// Units asked for.
+    pub demanded: i64,
+    /// Who serves whom.
+    pub assignments: Vec<Assignment>,
+    /// What stays unserved, and why.
+    pub unmet: Vec<Unmet>,
+}
+
+impl Plan {
+    /// Reads a verified solution of `eligibility`'s network back into domain terms.
+    pub fn from_solution(instance: &Instance, eligibility: &Eligibility, sol: &Solution) -> Plan {
+        let net = eligibility.network();
+        let mut used = vec![0i64; net.capacity.len()];
+        for (a, &x) in sol.flow.iter().enumerate() {
+            used[net.head[a] as usize] += x;
+        }
+        let mut assignments = Vec::new();
+        let mut unmet = Vec::new();
+        let mut served = 0;
+        for (i, need) in instance.needs().iter().enumerate() {
+            let mut got = 0;
+            for a in net.out(i) {
+                let x = sol.flow[a];
+                if x > 0 {
+                    let arc = eligibility.arc(NeedIdx(i as u32), a);
+                    assignments.push(Assignment {
+                        need: need.id.clone(),
+                        resource: instance.resource(arc.resource).id.clone(),
+                        quantity: x,
+                        tier: arc.tier,
+                        value: arc.value,
+                    });
+                    got += x;
+                }
+            }
+            served += got;
+            let missing = i64::from(need.quantity) - got;
+            if missing > 0 {
+                let reason = if net.out(i).is_empty() {
+                    Reason::NoEligibleResource
+                } else {
+                    Reason::CapacityExhausted
+                };
+                unmet.push(Unmet {
+                    need: need.id.clone(),
+                    quantity: missing,
+                    reason,
+                });
+            }
+        }
+        Plan {
+            objective: sol.objective,
+            served,
+            demanded: instance.demanded(),
+            assignments,
+            unmet,
+        }
+    }
+
+    /// The plan as compact JSON.
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Finds an optimal plan for `instance` with the default backend.
+///
+/// ```
+/// let json = r#"{
+///   "areas": [{"id": "JW-01", "level": "community"}],
+///   "needs": [{"id": "N1", "area": "JW-01", "category": "health", "quantity": 2, "vulnerable": true}],
+///   "resources": [{"id": "R1", "kind": "staff", "home": "JW-01", "categories": ["health"], "capacity": 1}]
+/// }"#;
+/// let instance = duijie::Instance::from_json_str(json).unwrap();
+/// let plan = duijie::solve(&instance).unwrap();
+/// assert_eq!((plan.objective, plan.served, plan.demanded), (500, 1, 2));
+/// assert!(duijie::check(&instance, &plan).is_ok());
+/// ```
+///
+/// # Errors
+/// See [`SolveError`]; validated instances never exceed the numeric range.
+pub fn solve(instance: &Instance) -> Result<Plan, SolveError> {
+    let eligibility = Eligibility::build(instance);
+    solve_with(instance, &eligibility, &solve::LpSolver::new(solve::LpBackend::Microlp))
+}
+
+/// Finds an optimal plan with a chosen solver, on a prebuilt eligibility graph.
+///
+/// # Errors
+/// See [`SolveError`].
+pub fn solve_with(
+    instance: &Instance,
+    eligibility: &Eligibility,
+    solver: &dyn Solver,
+) -> Result<Plan, SolveError> {
+    let sol = solver.solve(eligibility.network())?;
+    Ok(Plan::from_solution(instance, eligibility, &sol))
+}

@@ -1,0 +1,173 @@
+//! Validation problems: each with a stable code, the offending path and id, and what to do.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Stable code of a validation problem. The JSON name (`snake_case`) never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// The input is not well-formed JSON (or cannot be read).
+    Syntax,
+    /// A value has the wrong JSON type.
+    WrongType,
+    /// A field the contract does not know.
+    UnknownField,
+    /// A field given twice in one object.
+    DuplicateField,
+    /// A required field is absent.
+    MissingField,
+    /// A number that is not an integer.
+    NotInteger,
+    /// A number outside its documented range (see [`crate::limits`]).
+    OutOfRange,
+    /// A `level` that is not one of city, district, street, community, grid.
+    UnknownLevel,
+    /// A `kind` that is not one of member, unit, social_org, staff, volunteer_team.
+    UnknownKind,
+    /// A time that is not a valid `YYYY-MM-DDTHH:MM:SS`.
+    BadTime,
+    /// A window that ends before it starts.
+    WindowOrder,
+    /// An id or name that is empty, too long or holds control characters.
+    BadId,
+    /// An id used twice in one list.
+    DuplicateId,
+    /// A reference to an area that is not listed.
+    UnknownArea,
+    /// Areas whose parents form a cycle.
+    AreaCycle,
+    /// A child area not strictly below its parent's level.
+    LevelOrder,
+    /// A resource with no category.
+    NoCategory,
+    /// A list or total beyond the documented limits.
+    TooLarge,
+}
+
+impl Code {
+    /// The stable name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::WrongType => "wrong_type",
+            Code::UnknownField => "unknown_field",
+            Code::DuplicateField => "duplicate_field",
+            Code::MissingField => "missing_field",
+            Code::NotInteger => "not_integer",
+            Code::OutOfRange => "out_of_range",
+            Code::UnknownLevel => "unknown_level",
+            Code::UnknownKind => "unknown_kind",
+            Code::BadTime => "bad_time",
+            Code::WindowOrder => "window_order",
+            Code::BadId => "bad_id",
+            Code::DuplicateId => "duplicate_id",
+            Code::UnknownArea => "unknown_area",
+            Code::AreaCycle => "area_cycle",
+            Code::LevelOrder => "level_order",
+            Code::NoCategory => "no_category",
+            Code::TooLarge => "too_large",
+        }
+    }
+
+    /// What the author of the input should do about it.
+    pub fn action(self) -> &'static str {
+        match self {
+            Code::Syntax => "fix the JSON at the position given",
+            Code::WrongType => "give a value of the type the contract names",
+            Code::UnknownField => "remove the field or correct its spelling",
+            Code::DuplicateField => "keep one of the two values",
+            Code::MissingField => "add the field",
+            Code::NotInteger => "write a whole number (all numbers are integers)",
+            Code::OutOfRange => "give a number within the documented range",
+            Code::UnknownLevel => "use city, district, street, community or grid",
+            Code::UnknownKind => "use member, unit, social_org, staff or volunteer_team",
+            Code::BadTime => "write the time as YYYY-MM-DDTHH:MM:SS",
+            Code::WindowOrder => "make the window end no earlier than it starts",
+            Code::BadId => "use 1 to 256 bytes without control characters",
+            Code::DuplicateId => "give each item its own id",
+            Code::UnknownArea => "list the area under \"areas\" or correct the reference",
+            Code::AreaCycle => "make the parents form a tree",
+            Code::LevelOrder => "give the parent a higher level (city > district > street > community > grid)",
+            Code::NoCategory => "list at least one category the resource serves",
+            Code::TooLarge => "split the input or reduce its quantities",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Stable code.
+    pub code: Code,
+    /// Where: `resources[3].capacity`, `areas[0].parent`, or empty for the whole input.
+    pub path: String,
+    /// The id of the offending item, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line of a syntax error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column of a syntax error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl Problem {
+    /// A problem at `path`.
+    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            path: path.into(),
+            id: None,
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// The same problem naming the offending item's id.
+    pub fn with_id(mut self, id: Option<&str>) -> Problem {
+        self.id = id.filter(|s| !s.is_empty()).map(str::to_owned);
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, "line {l}, column {c}: ")?;
+        }
+        if !self.path.is_empty() {
+            f.write_str(&self.path)?;
+            if let Some(id) = &self.id {
+                write!(f, " (id {id:?})")?;
+            }
+            f.write_str(": ")?;
+        }
+        write!(f, "{} [{}]; {}", self.message, self.code, self.code.action())
+    }
+}
+
+/// Every problem found in one input, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} problem(s)", self.0.len())?;
+        for p in &self.0 {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
