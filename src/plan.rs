@@ -134,7 +134,7 @@ impl Plan {
 /// See [`SolveError`]; validated instances never exceed the numeric range.
 pub fn solve(instance: &Instance) -> Result<Plan, SolveError> {
     let eligibility = Eligibility::build(instance);
-    solve_with(instance, &eligibility, &solve::LpSolver::new(solve::LpBackend::Microlp))
+    solve_with(instance, &eligibility, &solve::FlowSolver::default())
 }
 
 /// Finds an optimal plan with a chosen solver, on a prebuilt eligibility graph.

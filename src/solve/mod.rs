@@ -6,8 +6,10 @@
 //! maximise `Σ value · x`. Every answer is re-verified here in exact integers before it is
 //! returned; with duals, the verification is a proof of optimality.
 
+mod flow;
 mod lp;
 
+pub use flow::FlowSolver;
 pub use lp::{LpBackend, LpSolver};
 
 /// A bipartite transportation network in compressed form: the arcs of left node `i` are
@@ -212,6 +214,7 @@ pub fn verify(net: &Network, sol: &Solution) -> Result<(), SolveError> {
 /// and the LP backends (`lp` = microlp; `highs`, `cbc` with their features).
 pub fn backend(name: &str) -> Option<Box<dyn Solver + Send + Sync>> {
     match name {
+        "flow" => Some(Box::new(FlowSolver::default())),
         "lp" | "microlp" => Some(Box::new(LpSolver::new(LpBackend::Microlp))),
         #[cfg(feature = "highs")]
         "highs" => Some(Box::new(LpSolver::new(LpBackend::Highs))),

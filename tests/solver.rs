@@ -1,0 +1,107 @@
+//! The solvers against each other and against brute force, on random numeric networks.
+
+use duijie::solve::{verify, FlowSolver, LpBackend, LpSolver, Network, SolveError, Solver};
+use proptest::prelude::*;
+
+/// A random network: `n × m` with each arc present with probability ~`density`/8.
+fn network(max_n: usize, max_m: usize, max_q: i64, max_v: i64) -> impl Strategy<Value = Network> {
+    (1..=max_n, 1..=max_m).prop_flat_map(move |(n, m)| {
+        (
+            prop::collection::vec(0..=max_q, n),
+            prop::collection::vec(0..=max_q, m),
+            prop::collection::vec(prop::option::weighted(0.5, 1..=max_v), n * m),
+        )
+            .prop_map(move |(supply, capacity, cells)| {
+                let mut net = Network { supply, capacity, start: vec![0], ..Network::default() };
+                for i in 0..n {
+                    for j in 0..m {
+                        if let Some(v) = cells[i * m + j] {
+                            net.head.push(j as u32);
+                            net.value.push(v);
+                        }
+                    }
+                    net.start.push(net.head.len() as u32);
+                }
+                net
+            })
+    })
+}
+
+/// The best objective by enumerating every integer flow.
+fn brute_force(net: &Network) -> i64 {
+    fn go(net: &Network, arcs: &[(usize, usize, i64)], k: usize, left: &mut [i64], room: &mut [i64]) -> i64 {
+        let Some(&(i, j, v)) = arcs.get(k) else { return 0 };
+        let mut best = i64::MIN;
+        for x in 0..=left[i].min(room[j]) {
+            left[i] -= x;
+            room[j] -= x;
+            best = best.max(x * v + go(net, arcs, k + 1, left, room));
+            left[i] += x;
+            room[j] += x;
+        }
+        best
+    }
+    let arcs: Vec<(usize, usize, i64)> = (0..net.supply.len())
+        .flat_map(|i| net.out(i).map(move |a| (i, net.head[a] as usize, net.value[a])))
+        .collect();
+    go(net, &arcs, 0, &mut net.supply.clone(), &mut net.capacity.clone())
+}
+
+fn cold() -> FlowSolver {
+    FlowSolver { warm_start: false, ..FlowSolver::default() }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn flow_equals_brute_force_on_tiny_networks(net in network(4, 4, 3, 6)) {
+        let want = brute_force(&net);
+        for solver in [FlowSolver::default(), cold()] {
+            let sol = solver.solve(&net).unwrap();
+            prop_assert_eq!(sol.objective, want);
+            prop_assert!(sol.duals.is_some());
+        }
+        prop_assert_eq!(LpSolver::new(LpBackend::Microlp).solve(&net).unwrap().objective, want);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn flow_equals_lp_on_medium_networks(net in network(40, 40, 30, 1000)) {
+        let warm = FlowSolver::default().solve(&net).unwrap();
+        let cold = cold().solve(&net).unwrap();
+        let lp = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
+        prop_assert_eq!(warm.objective, lp.objective);
+        prop_assert_eq!(cold.objective, lp.objective);
+        verify(&net, &warm).unwrap();
+    }
+
+    #[test]
+    fn ties_and_degeneracy(net in network(30, 30, 3, 2)) {
+        let warm = FlowSolver::default().solve(&net).unwrap();
+        let lp = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
+        prop_assert_eq!(warm.objective, lp.objective);
+    }
+}
+
+#[test]
+fn empty_and_edge_networks() {
+    let empty = Network { start: vec![0], ..Network::default() };
+    for s in [&FlowSolver::default() as &dyn Solver, &LpSolver::new(LpBackend::Microlp)] {
+        let sol = s.solve(&empty).unwrap();
+        assert_eq!(sol.objective, 0);
+        let lonely = Network { supply: vec![5], capacity: vec![], start: vec![0, 0], head: vec![], value: vec![] };
+        assert_eq!(s.solve(&lonely).unwrap().objective, 0);
+    }
+}
+
+#[test]
+fn range_is_checked_before_solving() {
+    let big = Network { supply: vec![1 << 40], capacity: vec![1 << 40], start: vec![0, 1], head: vec![0], value: vec![1 << 30] };
+    assert!(matches!(FlowSolver::default().solve(&big), Err(SolveError::NumericRange(_))));
+    let bad = Network { supply: vec![1], capacity: vec![1], start: vec![0, 1], head: vec![3], value: vec![1] };
+    assert_eq!(FlowSolver::default().solve(&bad), Err(SolveError::Shape));
+}
