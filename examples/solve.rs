@@ -35,7 +35,9 @@ fn main() -> ExitCode {
             _ => return usage(&format!("unexpected argument {a:?}")),
         }
     }
-    let Some(path) = path else { return usage("no instance given") };
+    let Some(path) = path else {
+        return usage("no instance given");
+    };
     let Some(solver) = solve::backend(&backend) else {
         return usage(&format!("unknown backend {backend:?}"));
     };

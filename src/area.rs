@@ -232,17 +232,17 @@ mod tests {
 
     fn sample() -> Areas {
         Areas::new(vec![
-            ("BJ".into(), Level::City, None),                 // 0
-            ("CY".into(), Level::District, Some(0)),          // 1
-            ("CY-JW".into(), Level::Street, Some(1)),         // 2
-            ("CY-JW-01".into(), Level::Community, Some(2)),   // 3
-            ("CY-JW-01-g1".into(), Level::Grid, Some(3)),     // 4
-            ("CY-JW-01-g2".into(), Level::Grid, Some(3)),     // 5
-            ("CY-JW-02".into(), Level::Community, Some(2)),   // 6
-            ("CY-MZ".into(), Level::Street, Some(1)),         // 7
-            ("CY-MZ-01".into(), Level::Community, Some(7)),   // 8
-            ("HD".into(), Level::District, None),             // 9, another tree
-            ("HD-x".into(), Level::Community, Some(9)),       // 10, skips the street level
+            ("BJ".into(), Level::City, None),               // 0
+            ("CY".into(), Level::District, Some(0)),        // 1
+            ("CY-JW".into(), Level::Street, Some(1)),       // 2
+            ("CY-JW-01".into(), Level::Community, Some(2)), // 3
+            ("CY-JW-01-g1".into(), Level::Grid, Some(3)),   // 4
+            ("CY-JW-01-g2".into(), Level::Grid, Some(3)),   // 5
+            ("CY-JW-02".into(), Level::Community, Some(2)), // 6
+            ("CY-MZ".into(), Level::Street, Some(1)),       // 7
+            ("CY-MZ-01".into(), Level::Community, Some(7)), // 8
+            ("HD".into(), Level::District, None),           // 9, another tree
+            ("HD-x".into(), Level::Community, Some(9)),     // 10, skips the street level
         ])
         .unwrap()
     }

@@ -134,7 +134,10 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             bad.push(Violation::UnknownNeed(need));
             continue;
         };
-        let Some(r) = instance.find_resource(&a.resource).map(|j| instance.resource(j)) else {
+        let Some(r) = instance
+            .find_resource(&a.resource)
+            .map(|j| instance.resource(j))
+        else {
             bad.push(Violation::UnknownResource(resource));
             continue;
         };
@@ -143,11 +146,19 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             continue;
         }
         if a.quantity <= 0 {
-            bad.push(Violation::NonPositive { need, resource, quantity: a.quantity });
+            bad.push(Violation::NonPositive {
+                need,
+                resource,
+                quantity: a.quantity,
+            });
             continue;
         }
         match may_serve(instance, n, r) {
-            Err(why) => bad.push(Violation::NotEligible { need, resource, why }),
+            Err(why) => bad.push(Violation::NotEligible {
+                need,
+                resource,
+                why,
+            }),
             Ok((tier, value)) if (tier, value) != (a.tier, a.value) => {
                 bad.push(Violation::WrongPricing {
                     need,
@@ -166,7 +177,11 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
     for r in instance.resources() {
         let g = given.get(r.id.as_str()).copied().unwrap_or(0);
         if g > i64::from(r.capacity) {
-            bad.push(Violation::OverCapacity { resource: r.id.clone(), got: g, capacity: r.capacity.into() });
+            bad.push(Violation::OverCapacity {
+                resource: r.id.clone(),
+                got: g,
+                capacity: r.capacity.into(),
+            });
         }
     }
 
@@ -175,7 +190,10 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
         if instance.find_need(&u.need).is_none() {
             bad.push(Violation::UnknownNeed(u.need.clone()));
         } else if unmet.insert(&u.need, (u.quantity, u.reason)).is_some() {
-            bad.push(Violation::WrongUnmet { need: u.need.clone(), what: "listed twice as unmet".into() });
+            bad.push(Violation::WrongUnmet {
+                need: u.need.clone(),
+                what: "listed twice as unmet".into(),
+            });
         }
     }
     let mut by_category: BTreeMap<_, Vec<&Resource>> = BTreeMap::new();
@@ -190,15 +208,22 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
         let g = got.get(n.id.as_str()).copied().unwrap_or(0);
         let missing = i64::from(n.quantity) - g;
         if missing < 0 {
-            bad.push(Violation::OverServed { need: n.id.clone(), got: g, quantity: n.quantity.into() });
+            bad.push(Violation::OverServed {
+                need: n.id.clone(),
+                got: g,
+                quantity: n.quantity.into(),
+            });
         }
         let listed = unmet.get(n.id.as_str()).copied();
-        let wrong = |what: String| Violation::WrongUnmet { need: n.id.clone(), what };
+        let wrong = |what: String| Violation::WrongUnmet {
+            need: n.id.clone(),
+            what,
+        };
         match listed {
             None if missing > 0 => bad.push(wrong(format!("{missing} unserved units not listed"))),
-            Some((q, _)) if q != missing.max(0) => {
-                bad.push(wrong(format!("listed {q} unserved units, assignments leave {missing}")))
-            }
+            Some((q, _)) if q != missing.max(0) => bad.push(wrong(format!(
+                "listed {q} unserved units, assignments leave {missing}"
+            ))),
             Some((_, reason)) => {
                 let servers: Vec<&Resource> = by_category
                     .get(&n.category)
@@ -207,14 +232,24 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
                     .copied()
                     .filter(|r| may_serve(instance, n, r).is_ok())
                     .collect();
-                let model = if servers.is_empty() { Reason::NoEligibleResource } else { Reason::CapacityExhausted };
+                let model = if servers.is_empty() {
+                    Reason::NoEligibleResource
+                } else {
+                    Reason::CapacityExhausted
+                };
                 if reason != model {
-                    bad.push(wrong(format!("reason {reason:?}, the model gives {model:?}")));
+                    bad.push(wrong(format!(
+                        "reason {reason:?}, the model gives {model:?}"
+                    )));
                 }
                 for r in servers {
                     let g = given.get(r.id.as_str()).copied().unwrap_or(0);
                     if g < i64::from(r.capacity) {
-                        bad.push(wrong(format!("resource {:?} may serve it and has {} units left", r.id, i64::from(r.capacity) - g)));
+                        bad.push(wrong(format!(
+                            "resource {:?} may serve it and has {} units left",
+                            r.id,
+                            i64::from(r.capacity) - g
+                        )));
                     }
                 }
             }
@@ -227,7 +262,11 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
         ("demanded", plan.demanded, demanded),
     ] {
         if i128::from(said) != model {
-            bad.push(Violation::WrongTotal { what, said, model: i64::try_from(model).unwrap_or(i64::MAX) });
+            bad.push(Violation::WrongTotal {
+                what,
+                said,
+                model: i64::try_from(model).unwrap_or(i64::MAX),
+            });
         }
     }
     if bad.is_empty() {
@@ -238,7 +277,11 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
 }
 
 /// The model's six rules, read literally: `Ok((tier, value))` when `r` may serve `n`.
-pub fn may_serve(instance: &Instance, n: &Need, r: &Resource) -> Result<(Level, i64), &'static str> {
+pub fn may_serve(
+    instance: &Instance,
+    n: &Need,
+    r: &Resource,
+) -> Result<(Level, i64), &'static str> {
     if !r.categories.contains(&n.category) {
         return Err("category not served");
     }

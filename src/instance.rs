@@ -228,8 +228,13 @@ impl Instance {
                     kind: r.kind,
                     name: r.name.clone(),
                     home: area_id(r.home),
-                    serves: (r.serves != [r.home]).then(|| r.serves.iter().map(|&a| area_id(a)).collect()),
-                    categories: r.categories.iter().map(|c| self.category_name(*c).to_owned()).collect(),
+                    serves: (r.serves != [r.home])
+                        .then(|| r.serves.iter().map(|&a| area_id(a)).collect()),
+                    categories: r
+                        .categories
+                        .iter()
+                        .map(|c| self.category_name(*c).to_owned())
+                        .collect(),
                     skills: skill_names(&r.skills),
                     capacity: r.capacity.into(),
                     unit_cost: r.unit_cost.into(),
@@ -318,7 +323,8 @@ impl Check<'_> {
 
     fn push(&mut self, code: Code, path: String, id: &str, msg: String) {
         if !self.is_broken(&path) {
-            self.problems.push(Problem::new(code, path, msg).with_id(Some(id)));
+            self.problems
+                .push(Problem::new(code, path, msg).with_id(Some(id)));
         }
     }
 
@@ -341,25 +347,45 @@ impl Check<'_> {
         if v < lo || v > hi {
             let p = path();
             let field = p.rsplit('.').next().unwrap_or_default().to_owned();
-            self.push(Code::OutOfRange, p, id, format!("{field} {v} is outside {lo}..={hi}"));
+            self.push(
+                Code::OutOfRange,
+                p,
+                id,
+                format!("{field} {v} is outside {lo}..={hi}"),
+            );
         }
     }
 
     fn time(&mut self, s: &str, path: String, id: &str) -> Option<DateTime> {
         let t = DateTime::parse(s);
         if t.is_none() {
-            self.push(Code::BadTime, path, id, format!("{s:?} is not a valid YYYY-MM-DDTHH:MM:SS time"));
+            self.push(
+                Code::BadTime,
+                path,
+                id,
+                format!("{s:?} is not a valid YYYY-MM-DDTHH:MM:SS time"),
+            );
         }
         t
     }
 
-    fn window(&mut self, w: &Option<WindowData>, path: impl Fn() -> String, id: &str) -> Option<Window> {
+    fn window(
+        &mut self,
+        w: &Option<WindowData>,
+        path: impl Fn() -> String,
+        id: &str,
+    ) -> Option<Window> {
         let w = w.as_ref()?;
         let start = self.time(&w.start, format!("{}.start", path()), id);
         let end = self.time(&w.end, format!("{}.end", path()), id);
         let (start, end) = (start?, end?);
         if end < start {
-            self.push(Code::WindowOrder, path(), id, format!("window ends ({}) before it starts ({})", w.end, w.start));
+            self.push(
+                Code::WindowOrder,
+                path(),
+                id,
+                format!("window ends ({}) before it starts ({})", w.end, w.start),
+            );
             return None;
         }
         Some(Window { start, end })
@@ -399,7 +425,12 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
         c.name(&a.id, || format!("areas[{i}].id"), &a.id, "id");
         if let Some(n) = &a.name {
             if n.chars().any(char::is_control) {
-                c.push(Code::BadId, format!("areas[{i}].name"), &a.id, "name holds a control character".into());
+                c.push(
+                    Code::BadId,
+                    format!("areas[{i}].name"),
+                    &a.id,
+                    "name holds a control character".into(),
+                );
             }
         }
     }
@@ -417,10 +448,16 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
     for (i, a) in data.areas.iter().enumerate() {
         let Some(p) = &a.parent else { continue };
         match find_area(p) {
-            None => c.push(Code::UnknownArea, format!("areas[{i}].parent"), &a.id, format!("parent {p:?} is not a listed area")),
+            None => c.push(
+                Code::UnknownArea,
+                format!("areas[{i}].parent"),
+                &a.id,
+                format!("parent {p:?} is not a listed area"),
+            ),
             Some(k) => {
                 parent[i] = Some(k);
-                let broken_level = c.is_broken(&format!("areas[{i}].level")) || c.is_broken(&format!("areas[{k}].level"));
+                let broken_level = c.is_broken(&format!("areas[{i}].level"))
+                    || c.is_broken(&format!("areas[{k}].level"));
                 if data.areas[k].level >= a.level && !broken_level {
                     let msg = format!(
                         "level {} is not below its parent {:?} ({})",
@@ -441,7 +478,12 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
         let p = |f: &str| format!("needs[{i}].{f}");
         c.name(id, || p("id"), id, "id");
         if find_area(&n.area).is_none() {
-            c.push(Code::UnknownArea, p("area"), id, format!("area {:?} is not a listed area", n.area));
+            c.push(
+                Code::UnknownArea,
+                p("area"),
+                id,
+                format!("area {:?} is not a listed area", n.area),
+            );
         }
         c.name(&n.category, || p("category"), id, "category");
         c.range(n.quantity, 1, limits::MAX_QUANTITY, || p("quantity"), id);
@@ -457,7 +499,10 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
     }
     c.unique("needs", &need_ids);
     if total > limits::MAX_TOTAL_QUANTITY {
-        let msg = format!("total quantity {total} is above the limit {}", limits::MAX_TOTAL_QUANTITY);
+        let msg = format!(
+            "total quantity {total} is above the limit {}",
+            limits::MAX_TOTAL_QUANTITY
+        );
         c.push(Code::TooLarge, "needs".into(), "", msg);
     }
 
@@ -468,18 +513,38 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
         let p = |f: &str| format!("resources[{i}].{f}");
         c.name(id, || p("id"), id, "id");
         if find_area(&r.home).is_none() {
-            c.push(Code::UnknownArea, p("home"), id, format!("home {:?} is not a listed area", r.home));
+            c.push(
+                Code::UnknownArea,
+                p("home"),
+                id,
+                format!("home {:?} is not a listed area", r.home),
+            );
         }
         for (k, s) in r.serves.iter().flatten().enumerate() {
             if find_area(s).is_none() {
-                c.push(Code::UnknownArea, format!("resources[{i}].serves[{k}]"), id, format!("served area {s:?} is not a listed area"));
+                c.push(
+                    Code::UnknownArea,
+                    format!("resources[{i}].serves[{k}]"),
+                    id,
+                    format!("served area {s:?} is not a listed area"),
+                );
             }
         }
         if r.categories.is_empty() {
-            c.push(Code::NoCategory, p("categories"), id, "the resource lists no category".into());
+            c.push(
+                Code::NoCategory,
+                p("categories"),
+                id,
+                "the resource lists no category".into(),
+            );
         }
         for (k, s) in r.categories.iter().enumerate() {
-            c.name(s, || format!("resources[{i}].categories[{k}]"), id, "category");
+            c.name(
+                s,
+                || format!("resources[{i}].categories[{k}]"),
+                id,
+                "category",
+            );
         }
         for (k, s) in r.skills.iter().enumerate() {
             c.name(s, || format!("resources[{i}].skills[{k}]"), id, "skill");
@@ -494,10 +559,22 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
     for (name, v, hi) in data.policy.fields() {
         c.range(v, 0, hi, || format!("policy.{name}"), "");
     }
-    c.range(data.policy.reoffer_penalty, 0, limits::MAX_PENALTY, || "policy.reoffer_penalty".into(), "");
+    c.range(
+        data.policy.reoffer_penalty,
+        0,
+        limits::MAX_PENALTY,
+        || "policy.reoffer_penalty".into(),
+        "",
+    );
     for l in Level::ALL {
         let v = data.policy.locality_penalty[l.index()];
-        c.range(v, 0, limits::MAX_PENALTY, || format!("policy.locality_penalty.{l}"), "");
+        c.range(
+            v,
+            0,
+            limits::MAX_PENALTY,
+            || format!("policy.locality_penalty.{l}"),
+            "",
+        );
     }
 
     let mut problems = read_problems;
@@ -506,7 +583,11 @@ fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> 
         return Err(LoadError::Invalid(Problems(problems)));
     }
     build(data).ok_or_else(|| {
-        LoadError::Invalid(Problems(vec![Problem::new(Code::AreaCycle, "areas", "the area tree is inconsistent")]))
+        LoadError::Invalid(Problems(vec![Problem::new(
+            Code::AreaCycle,
+            "areas",
+            "the area tree is inconsistent",
+        )]))
     })
 }
 
@@ -530,7 +611,12 @@ fn report_cycles(c: &mut Check<'_>, data: &InstanceData, parent: &[Option<usize>
                     let first = cycle.iter().copied().min().unwrap_or(a);
                     let ids: Vec<&str> = cycle.iter().map(|&k| data.areas[k].id.as_str()).collect();
                     let msg = format!("parents form a cycle: {}", ids.join(" → "));
-                    c.push(Code::AreaCycle, format!("areas[{first}].parent"), &data.areas[first].id, msg);
+                    c.push(
+                        Code::AreaCycle,
+                        format!("areas[{first}].parent"),
+                        &data.areas[first].id,
+                        msg,
+                    );
                     break;
                 }
                 _ => break,
@@ -568,10 +654,11 @@ fn build(data: &InstanceData) -> Option<Instance> {
     let area = |id: &str| areas.find(id);
 
     let categories = Vocab::new(
-        data.needs
-            .iter()
-            .map(|n| n.category.as_str())
-            .chain(data.resources.iter().flat_map(|r| r.categories.iter().map(String::as_str))),
+        data.needs.iter().map(|n| n.category.as_str()).chain(
+            data.resources
+                .iter()
+                .flat_map(|r| r.categories.iter().map(String::as_str)),
+        ),
     );
     let skills = Vocab::new(
         data.needs
@@ -581,7 +668,10 @@ fn build(data: &InstanceData) -> Option<Instance> {
             .map(String::as_str),
     );
     let skill_set = |names: &[String]| -> Option<Vec<SkillIdx>> {
-        let mut v: Vec<SkillIdx> = names.iter().map(|s| skills.find(s).map(SkillIdx)).collect::<Option<_>>()?;
+        let mut v: Vec<SkillIdx> = names
+            .iter()
+            .map(|s| skills.find(s).map(SkillIdx))
+            .collect::<Option<_>>()?;
         v.sort_unstable();
         v.dedup();
         Some(v)

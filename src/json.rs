@@ -127,7 +127,8 @@ pub(crate) struct Walker {
 impl Walker {
     fn report(&mut self, code: Code, path: String, id: Option<&str>, msg: impl Into<String>) {
         self.broken.insert(path.clone());
-        self.problems.push(Problem::new(code, path, msg).with_id(id));
+        self.problems
+            .push(Problem::new(code, path, msg).with_id(id));
     }
 
     /// The fields of object `v` named in `names`, in that order; reports non-objects,
@@ -201,7 +202,13 @@ impl Walker {
         }
     }
 
-    fn opt_string(&mut self, v: Option<&Json<'_>>, path: &str, name: &str, id: Option<&str>) -> Option<String> {
+    fn opt_string(
+        &mut self,
+        v: Option<&Json<'_>>,
+        path: &str,
+        name: &str,
+        id: Option<&str>,
+    ) -> Option<String> {
         v.and_then(|v| self.string(v, join(path, name), id))
     }
 
@@ -212,10 +219,20 @@ impl Walker {
                 return self.int_problem(Code::OutOfRange, path, id, "number too large".into())
             }
             Json::Float(f) if f.fract() == 0.0 && f.abs() >= 9.2e18 => {
-                return self.int_problem(Code::OutOfRange, path, id, format!("number {f} too large"))
+                return self.int_problem(
+                    Code::OutOfRange,
+                    path,
+                    id,
+                    format!("number {f} too large"),
+                )
             }
             Json::Float(f) => {
-                return self.int_problem(Code::NotInteger, path, id, format!("{f} is not an integer"))
+                return self.int_problem(
+                    Code::NotInteger,
+                    path,
+                    id,
+                    format!("{f} is not an integer"),
+                )
             }
             other => format!("expected an integer, found {}", other.type_name()),
         };
@@ -223,7 +240,13 @@ impl Walker {
         None
     }
 
-    fn int_problem(&mut self, code: Code, path: String, id: Option<&str>, msg: String) -> Option<i64> {
+    fn int_problem(
+        &mut self,
+        code: Code,
+        path: String,
+        id: Option<&str>,
+        msg: String,
+    ) -> Option<i64> {
         self.report(code, path, id, msg);
         None
     }
@@ -273,7 +296,11 @@ impl Walker {
         match v {
             None => &[],
             Some(Json::Arr(items)) if items.len() > limits::MAX_ITEMS => {
-                let msg = format!("{} items, more than the limit {}", items.len(), limits::MAX_ITEMS);
+                let msg = format!(
+                    "{} items, more than the limit {}",
+                    items.len(),
+                    limits::MAX_ITEMS
+                );
                 self.report(Code::TooLarge, name.to_owned(), None, msg);
                 &[]
             }
@@ -317,7 +344,8 @@ pub(crate) fn read_instance(root: &Json<'_>, w: &mut Walker) -> InstanceData {
         data.needs.push(read_need(v, format!("needs[{i}]"), w));
     }
     for (i, v) in w.list(resources, "resources").iter().enumerate() {
-        data.resources.push(read_resource(v, format!("resources[{i}]"), w));
+        data.resources
+            .push(read_resource(v, format!("resources[{i}]"), w));
     }
     if let Some(p) = policy {
         data.policy = read_policy(p, w);
@@ -332,18 +360,30 @@ fn read_area(v: &Json<'_>, path: String, w: &mut Walker) -> AreaData {
         level: Level::Grid,
         parent: None,
     };
-    let Some([id, name, level, parent]) = w.fields(v, &path, ["id", "name", "level", "parent"]) else {
+    let Some([id, name, level, parent]) = w.fields(v, &path, ["id", "name", "level", "parent"])
+    else {
         w.broken.insert(path);
         return a;
     };
     let iid = item_id(id);
-    a.id = w.required(id, &path, "id", iid).and_then(|x| w.string(x, join(&path, "id"), iid)).unwrap_or_default();
+    a.id = w
+        .required(id, &path, "id", iid)
+        .and_then(|x| w.string(x, join(&path, "id"), iid))
+        .unwrap_or_default();
     a.name = w.opt_string(name, &path, "name", iid);
     let lpath = join(&path, "level");
-    match w.required(level, &path, "level", iid).map(|l| w.string(l, lpath.clone(), iid)) {
+    match w
+        .required(level, &path, "level", iid)
+        .map(|l| w.string(l, lpath.clone(), iid))
+    {
         Some(Some(s)) => match Level::parse(&s) {
             Some(l) => a.level = l,
-            None => w.report(Code::UnknownLevel, lpath, iid, format!("unknown level {s:?}")),
+            None => w.report(
+                Code::UnknownLevel,
+                lpath,
+                iid,
+                format!("unknown level {s:?}"),
+            ),
         },
         _ => {
             w.broken.insert(lpath);
@@ -358,8 +398,17 @@ fn read_area(v: &Json<'_>, path: String, w: &mut Walker) -> AreaData {
 
 fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
     const NAMES: [&str; 11] = [
-        "id", "area", "category", "quantity", "priority", "vulnerable", "skills", "window",
-        "max_unit_cost", "requester", "title",
+        "id",
+        "area",
+        "category",
+        "quantity",
+        "priority",
+        "vulnerable",
+        "skills",
+        "window",
+        "max_unit_cost",
+        "requester",
+        "title",
     ];
     let mut n = NeedData {
         id: String::new(),
@@ -374,15 +423,18 @@ fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
         requester: None,
         title: None,
     };
-    let Some([id, area, category, quantity, priority, vulnerable, skills, window, max_cost, requester, title]) =
-        w.fields(v, &path, NAMES)
+    let Some(
+        [id, area, category, quantity, priority, vulnerable, skills, window, max_cost, requester, title],
+    ) = w.fields(v, &path, NAMES)
     else {
         w.broken.insert(path);
         return n;
     };
     let iid = item_id(id);
     let req_str = |w: &mut Walker, v, name: &str| {
-        w.required(v, &path, name, iid).and_then(|x| w.string(x, join(&path, name), iid)).unwrap_or_default()
+        w.required(v, &path, name, iid)
+            .and_then(|x| w.string(x, join(&path, name), iid))
+            .unwrap_or_default()
     };
     n.id = req_str(w, id, "id");
     n.area = req_str(w, area, "area");
@@ -394,7 +446,9 @@ fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
         n.priority = w.int(p, join(&path, "priority"), iid).unwrap_or(3);
     }
     if let Some(b) = vulnerable {
-        n.vulnerable = w.boolean(b, join(&path, "vulnerable"), iid).unwrap_or(false);
+        n.vulnerable = w
+            .boolean(b, join(&path, "vulnerable"), iid)
+            .unwrap_or(false);
     }
     if let Some(s) = skills {
         n.skills = w.strings(s, join(&path, "skills"), iid);
@@ -408,7 +462,16 @@ fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
 
 fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
     const NAMES: [&str; 10] = [
-        "id", "kind", "name", "home", "serves", "categories", "skills", "capacity", "unit_cost", "window",
+        "id",
+        "kind",
+        "name",
+        "home",
+        "serves",
+        "categories",
+        "skills",
+        "capacity",
+        "unit_cost",
+        "window",
     ];
     let mut r = ResourceData {
         id: String::new(),
@@ -429,16 +492,25 @@ fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
         return r;
     };
     let iid = item_id(id);
-    r.id = w.required(id, &path, "id", iid).and_then(|x| w.string(x, join(&path, "id"), iid)).unwrap_or_default();
+    r.id = w
+        .required(id, &path, "id", iid)
+        .and_then(|x| w.string(x, join(&path, "id"), iid))
+        .unwrap_or_default();
     let kpath = join(&path, "kind");
-    if let Some(Some(s)) = w.required(kind, &path, "kind", iid).map(|k| w.string(k, kpath.clone(), iid)) {
+    if let Some(Some(s)) = w
+        .required(kind, &path, "kind", iid)
+        .map(|k| w.string(k, kpath.clone(), iid))
+    {
         match Kind::parse(&s) {
             Some(k) => r.kind = k,
             None => w.report(Code::UnknownKind, kpath, iid, format!("unknown kind {s:?}")),
         }
     }
     r.name = w.opt_string(name, &path, "name", iid);
-    r.home = w.required(home, &path, "home", iid).and_then(|x| w.string(x, join(&path, "home"), iid)).unwrap_or_default();
+    r.home = w
+        .required(home, &path, "home", iid)
+        .and_then(|x| w.string(x, join(&path, "home"), iid))
+        .unwrap_or_default();
     r.serves = serves.map(|s| w.strings(s, join(&path, "serves"), iid));
     let cpath = join(&path, "categories");
     match w.required(categories, &path, "categories", iid) {
@@ -463,7 +535,11 @@ fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
 fn read_policy(v: &Json<'_>, w: &mut Walker) -> Policy {
     let mut p = Policy::default();
     let names = [
-        "priority_value", "vulnerable_bonus", "locality_penalty", "cost_weight", "offer_deadline_hours",
+        "priority_value",
+        "vulnerable_bonus",
+        "locality_penalty",
+        "cost_weight",
+        "offer_deadline_hours",
         "reoffer_penalty",
     ];
     let Some(f) = w.fields(v, "policy", names) else {

@@ -34,9 +34,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod area;
 pub mod check;
 pub mod eligibility;
+pub mod gen;
 pub mod instance;
 mod json;
 pub mod limits;
@@ -55,3 +59,8 @@ pub use instance::{Instance, InstanceData, LoadError};
 pub use plan::{solve, solve_with, Plan};
 pub use policy::Policy;
 pub use problem::{Code, Problem, Problems};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -4,7 +4,7 @@ use crate::area::Level;
 use crate::eligibility::Eligibility;
 use crate::instance::Instance;
 use crate::need::NeedIdx;
-use crate::solve::{self, SolveError, Solution, Solver};
+use crate::solve::{self, Solution, SolveError, Solver};
 use serde::Serialize;
 
 /// Units of one need served by one resource.

@@ -64,10 +64,22 @@ impl Policy {
     /// Each field with its name and allowed range, for validation.
     pub(crate) fn fields(&self) -> [(&'static str, i64, i64); 4] {
         [
-            ("priority_value", self.priority_value, limits::MAX_PRIORITY_VALUE),
-            ("vulnerable_bonus", self.vulnerable_bonus, limits::MAX_VULNERABLE_BONUS),
+            (
+                "priority_value",
+                self.priority_value,
+                limits::MAX_PRIORITY_VALUE,
+            ),
+            (
+                "vulnerable_bonus",
+                self.vulnerable_bonus,
+                limits::MAX_VULNERABLE_BONUS,
+            ),
             ("cost_weight", self.cost_weight, limits::MAX_COST_WEIGHT),
-            ("offer_deadline_hours", self.offer_deadline_hours, limits::MAX_DEADLINE_HOURS),
+            (
+                "offer_deadline_hours",
+                self.offer_deadline_hours,
+                limits::MAX_DEADLINE_HOURS,
+            ),
         ]
     }
 }

@@ -88,7 +88,9 @@ impl Code {
             Code::DuplicateId => "give each item its own id",
             Code::UnknownArea => "list the area under \"areas\" or correct the reference",
             Code::AreaCycle => "make the parents form a tree",
-            Code::LevelOrder => "give the parent a higher level (city > district > street > community > grid)",
+            Code::LevelOrder => {
+                "give the parent a higher level (city > district > street > community > grid)"
+            }
             Code::NoCategory => "list at least one category the resource serves",
             Code::TooLarge => "split the input or reduce its quantities",
         }
@@ -153,7 +155,13 @@ impl fmt::Display for Problem {
             }
             f.write_str(": ")?;
         }
-        write!(f, "{} [{}]; {}", self.message, self.code, self.code.action())
+        write!(
+            f,
+            "{} [{}]; {}",
+            self.message,
+            self.code,
+            self.code.action()
+        )
     }
 }
 

@@ -12,7 +12,12 @@ fn network(max_n: usize, max_m: usize, max_q: i64, max_v: i64) -> impl Strategy<
             prop::collection::vec(prop::option::weighted(0.5, 1..=max_v), n * m),
         )
             .prop_map(move |(supply, capacity, cells)| {
-                let mut net = Network { supply, capacity, start: vec![0], ..Network::default() };
+                let mut net = Network {
+                    supply,
+                    capacity,
+                    start: vec![0],
+                    ..Network::default()
+                };
                 for i in 0..n {
                     for j in 0..m {
                         if let Some(v) = cells[i * m + j] {
@@ -29,26 +34,34 @@ fn network(max_n: usize, max_m: usize, max_q: i64, max_v: i64) -> impl Strategy<
 
 /// The best objective by enumerating every integer flow.
 fn brute_force(net: &Network) -> i64 {
-    fn go(net: &Network, arcs: &[(usize, usize, i64)], k: usize, left: &mut [i64], room: &mut [i64]) -> i64 {
-        let Some(&(i, j, v)) = arcs.get(k) else { return 0 };
+    fn go(arcs: &[(usize, usize, i64)], k: usize, left: &mut [i64], room: &mut [i64]) -> i64 {
+        let Some(&(i, j, v)) = arcs.get(k) else {
+            return 0;
+        };
         let mut best = i64::MIN;
         for x in 0..=left[i].min(room[j]) {
             left[i] -= x;
             room[j] -= x;
-            best = best.max(x * v + go(net, arcs, k + 1, left, room));
+            best = best.max(x * v + go(arcs, k + 1, left, room));
             left[i] += x;
             room[j] += x;
         }
         best
     }
     let arcs: Vec<(usize, usize, i64)> = (0..net.supply.len())
-        .flat_map(|i| net.out(i).map(move |a| (i, net.head[a] as usize, net.value[a])))
+        .flat_map(|i| {
+            net.out(i)
+                .map(move |a| (i, net.head[a] as usize, net.value[a]))
+        })
         .collect();
-    go(net, &arcs, 0, &mut net.supply.clone(), &mut net.capacity.clone())
+    go(&arcs, 0, &mut net.supply.clone(), &mut net.capacity.clone())
 }
 
 fn cold() -> FlowSolver {
-    FlowSolver { warm_start: false, ..FlowSolver::default() }
+    FlowSolver {
+        warm_start: false,
+        ..FlowSolver::default()
+    }
 }
 
 proptest! {
@@ -89,19 +102,46 @@ proptest! {
 
 #[test]
 fn empty_and_edge_networks() {
-    let empty = Network { start: vec![0], ..Network::default() };
-    for s in [&FlowSolver::default() as &dyn Solver, &LpSolver::new(LpBackend::Microlp)] {
+    let empty = Network {
+        start: vec![0],
+        ..Network::default()
+    };
+    for s in [
+        &FlowSolver::default() as &dyn Solver,
+        &LpSolver::new(LpBackend::Microlp),
+    ] {
         let sol = s.solve(&empty).unwrap();
         assert_eq!(sol.objective, 0);
-        let lonely = Network { supply: vec![5], capacity: vec![], start: vec![0, 0], head: vec![], value: vec![] };
+        let lonely = Network {
+            supply: vec![5],
+            capacity: vec![],
+            start: vec![0, 0],
+            head: vec![],
+            value: vec![],
+        };
         assert_eq!(s.solve(&lonely).unwrap().objective, 0);
     }
 }
 
 #[test]
 fn range_is_checked_before_solving() {
-    let big = Network { supply: vec![1 << 40], capacity: vec![1 << 40], start: vec![0, 1], head: vec![0], value: vec![1 << 30] };
-    assert!(matches!(FlowSolver::default().solve(&big), Err(SolveError::NumericRange(_))));
-    let bad = Network { supply: vec![1], capacity: vec![1], start: vec![0, 1], head: vec![3], value: vec![1] };
+    let big = Network {
+        supply: vec![1 << 40],
+        capacity: vec![1 << 40],
+        start: vec![0, 1],
+        head: vec![0],
+        value: vec![1 << 30],
+    };
+    assert!(matches!(
+        FlowSolver::default().solve(&big),
+        Err(SolveError::NumericRange(_))
+    ));
+    let bad = Network {
+        supply: vec![1],
+        capacity: vec![1],
+        start: vec![0, 1],
+        head: vec![3],
+        value: vec![1],
+    };
     assert_eq!(FlowSolver::default().solve(&bad), Err(SolveError::Shape));
 }

@@ -12,7 +12,7 @@
 //! touches only the cycle and the subtree that moves. Arithmetic is exact `i64`; the ranges
 //! are checked by [`Network::check`] before solving.
 
-use super::{verify, Duals, Network, SolveError, Solution, Solver};
+use super::{verify, Duals, Network, Solution, SolveError, Solver};
 
 const NONE: u32 = u32::MAX;
 /// Capacity of uncapacitated arcs: larger than any total supply that passes `Network::check`.
@@ -31,7 +31,8 @@ const UPPER: i8 = -1;
 /// let net = Network { supply: vec![3, 1], capacity: vec![2, 2], start: vec![0, 2, 3],
 ///                     head: vec![0, 1, 0], value: vec![10, 4, 9] };
 /// let sol = FlowSolver::default().solve(&net).unwrap();
-/// assert_eq!(sol.objective, 2 * 10 + 1 * 4 + 0 * 9);
+/// // Need 0 leaves one unit of resource 0 to need 1: 10 + 2·4 + 9 beats 2·10 + 4.
+/// assert_eq!(sol.objective, 10 + 2 * 4 + 9);
 /// assert!(sol.duals.is_some());
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -202,7 +203,13 @@ impl Simplex {
     fn empty_tree(&mut self) {
         let supply: Vec<i64> = (0..self.n).map(|i| self.supply_of(i)).collect();
         let parent_arc: Vec<usize> = (0..self.nodes() - 1)
-            .map(|v| if v < self.n { self.unserved_arc(v) } else { self.capacity_arc(v - self.n) })
+            .map(|v| {
+                if v < self.n {
+                    self.unserved_arc(v)
+                } else {
+                    self.capacity_arc(v - self.n)
+                }
+            })
             .collect();
         for (i, &q) in supply.iter().enumerate() {
             let a = self.unserved_arc(i);
@@ -289,7 +296,11 @@ impl Simplex {
                 .find(|&v| free(v))
                 .or_else(|| comp.iter().map(|&v| v as usize).find(|&v| v < n))
                 .unwrap_or(start);
-            parent_arc[hang] = if hang < n { self.unserved_arc(hang) } else { self.capacity_arc(hang - n) };
+            parent_arc[hang] = if hang < n {
+                self.unserved_arc(hang)
+            } else {
+                self.capacity_arc(hang - n)
+            };
             // Orient the component away from `hang`.
             let mut stack = vec![hang as u32];
             while let Some(v) = stack.pop() {
@@ -303,14 +314,14 @@ impl Simplex {
                 }
             }
         }
-        for i in 0..n {
+        for (i, &l) in left.iter().enumerate() {
             let a = self.unserved_arc(i);
-            self.flow[a] = left[i];
+            self.flow[a] = l;
         }
-        for j in 0..m {
+        for (j, (&c, &r)) in net.capacity.iter().zip(&room).enumerate() {
             let a = self.capacity_arc(j);
-            self.flow[a] = net.capacity[j] - room[j];
-            if net.capacity[j] > 0 && room[j] == 0 {
+            self.flow[a] = c - r;
+            if c > 0 && r == 0 {
                 self.state[a] = UPPER;
             }
         }
@@ -327,7 +338,11 @@ impl Simplex {
             let p = (self.source[a] + self.target[a]) as usize - v;
             self.parent[v] = p as u32;
             self.pred[v] = a as u32;
-            self.pred_dir[v] = if self.source[a] as usize == v { UP } else { DOWN };
+            self.pred_dir[v] = if self.source[a] as usize == v {
+                UP
+            } else {
+                DOWN
+            };
             self.state[a] = TREE;
             child_start[p + 1] += 1;
         }
@@ -366,7 +381,9 @@ impl Simplex {
             let v = v as usize;
             let kids = &children[child_start[v] as usize..child_start[v + 1] as usize];
             self.succ_num[v] = 1 + kids.iter().map(|&c| self.succ_num[c as usize]).sum::<u32>();
-            self.last_succ[v] = kids.last().map_or(v as u32, |&c| self.last_succ[c as usize]);
+            self.last_succ[v] = kids
+                .last()
+                .map_or(v as u32, |&c| self.last_succ[c as usize]);
         }
     }
 
@@ -380,7 +397,8 @@ impl Simplex {
         let mut k = self.next_arc;
         for _ in 0..e {
             let c = i64::from(self.state[k])
-                * (self.cost[k] + self.pi[self.source[k] as usize] - self.pi[self.target[k] as usize]);
+                * (self.cost[k] + self.pi[self.source[k] as usize]
+                    - self.pi[self.target[k] as usize]);
             if c < best {
                 best = c;
                 chosen = Some(k);
@@ -416,7 +434,11 @@ impl Simplex {
     /// first blocking arc on the path from `first` and the last on the path from `second`.
     fn leaving_arc(&self, in_arc: usize) -> Pivot {
         let (s, t) = (self.source[in_arc], self.target[in_arc]);
-        let (first, second) = if self.state[in_arc] == LOWER { (s, t) } else { (t, s) };
+        let (first, second) = if self.state[in_arc] == LOWER {
+            (s, t)
+        } else {
+            (t, s)
+        };
         let join = self.join(s, t);
         let mut delta = self.cap[in_arc];
         let mut result = 0;
@@ -424,7 +446,11 @@ impl Simplex {
         let mut u = first;
         while u != join {
             let e = self.pred[u as usize] as usize;
-            let d = if self.pred_dir[u as usize] == DOWN { self.cap[e] - self.flow[e] } else { self.flow[e] };
+            let d = if self.pred_dir[u as usize] == DOWN {
+                self.cap[e] - self.flow[e]
+            } else {
+                self.flow[e]
+            };
             if d < delta {
                 delta = d;
                 u_out = u;
@@ -435,7 +461,11 @@ impl Simplex {
         let mut u = second;
         while u != join {
             let e = self.pred[u as usize] as usize;
-            let d = if self.pred_dir[u as usize] == UP { self.cap[e] - self.flow[e] } else { self.flow[e] };
+            let d = if self.pred_dir[u as usize] == UP {
+                self.cap[e] - self.flow[e]
+            } else {
+                self.flow[e]
+            };
             if d <= delta {
                 delta = d;
                 u_out = u;
@@ -443,7 +473,11 @@ impl Simplex {
             }
             u = self.parent[u as usize];
         }
-        let (u_in, v_in) = if result == 1 { (first, second) } else { (second, first) };
+        let (u_in, v_in) = if result == 1 {
+            (first, second)
+        } else {
+            (second, first)
+        };
         Pivot {
             in_arc,
             join,
@@ -484,12 +518,17 @@ impl Simplex {
     /// Re-hangs the subtree of `u_out` from `v_in` through the entering arc (LEMON's update of
     /// the threaded index along the stem from `u_in` to `u_out`).
     fn update_tree(&mut self, p: &Pivot) {
-        let (u_in, v_in, u_out, join) = (p.u_in as usize, p.v_in as usize, p.u_out as usize, p.join);
+        let (u_in, v_in, u_out, join) =
+            (p.u_in as usize, p.v_in as usize, p.u_out as usize, p.join);
         let old_rev_thread = self.rev_thread[u_out] as usize;
         let old_succ_num = self.succ_num[u_out];
         let old_last_succ = self.last_succ[u_out];
         let v_out = self.parent[u_out];
-        let in_dir = if self.source[p.in_arc] as usize == u_in { UP } else { DOWN };
+        let in_dir = if self.source[p.in_arc] as usize == u_in {
+            UP
+        } else {
+            DOWN
+        };
 
         if u_in == u_out {
             self.parent[u_in] = v_in as u32;
@@ -565,7 +604,11 @@ impl Simplex {
             self.succ_num[u_in] = old_succ_num;
         }
 
-        let up_limit_out = if self.last_succ[join as usize] as usize == v_in { join } else { NONE };
+        let up_limit_out = if self.last_succ[join as usize] as usize == v_in {
+            join
+        } else {
+            NONE
+        };
         let last_succ_out = self.last_succ[u_out];
         let mut u = v_in as u32;
         while u != NONE && self.last_succ[u as usize] as usize == v_in {
@@ -611,7 +654,7 @@ impl Simplex {
         }
     }
 
-    fn run(&mut self, limit: u64) -> Result<(), SolveError> {
+    fn run(&mut self, limit: u64) -> Result<u64, SolveError> {
         let mut pivots = 0u64;
         while let Some(in_arc) = self.entering_arc() {
             if pivots == limit {
@@ -629,7 +672,7 @@ impl Simplex {
                 self.update_potentials(&p);
             }
         }
-        Ok(())
+        Ok(pivots)
     }
 
     /// Reads flows and LP duals (normalised so that the sink's potential is 0).
@@ -642,7 +685,9 @@ impl Simplex {
         let t = self.pi[self.root as usize];
         let n = self.n;
         let mut left: Vec<i64> = (0..n).map(|i| self.pi[i] - t).collect();
-        let mut right: Vec<i64> = (0..net.capacity.len()).map(|j| (t - self.pi[n + j]).max(0)).collect();
+        let mut right: Vec<i64> = (0..net.capacity.len())
+            .map(|j| (t - self.pi[n + j]).max(0))
+            .collect();
         // Arcs left out of the simplex (no supply or no capacity) carry no flow; price their
         // empty ends so that every arc is dual feasible. Such prices add nothing to the dual
         // objective, since they multiply a zero supply or capacity.
@@ -655,7 +700,10 @@ impl Simplex {
             }
         }
         for i in (0..n).filter(|&i| net.supply[i] == 0) {
-            left[i] = net.out(i).map(|a| net.value[a] - right[net.head[a] as usize]).fold(0, i64::max);
+            left[i] = net
+                .out(i)
+                .map(|a| net.value[a] - right[net.head[a] as usize])
+                .fold(0, i64::max);
         }
         Solution {
             flow,

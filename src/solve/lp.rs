@@ -4,10 +4,9 @@
 //! is still never trusted: it is rounded, rejected if any value is more than `1e-6` from an
 //! integer (then re-solved with integer variables), and verified exactly by [`super::verify`].
 
-use super::{verify, Network, SolveError, Solution, Solver};
+use super::{verify, Network, Solution, SolveError, Solver};
 use good_lp::{
-    variable, Expression, ProblemVariables, ResolutionError, SolutionStatus,
-    SolverModel, Variable,
+    variable, Expression, ProblemVariables, ResolutionError, SolutionStatus, SolverModel, Variable,
 };
 
 /// Which good_lp solver to call.
@@ -75,11 +74,26 @@ impl LpSolver {
         }
         let problem = vars.maximise(objective);
         let values = match self.backend {
-            LpBackend::Microlp => extract(problem.using(good_lp::microlp).with_all(constraints).solve(), &x)?,
+            LpBackend::Microlp => extract(
+                problem
+                    .using(good_lp::microlp)
+                    .with_all(constraints)
+                    .solve(),
+                &x,
+            )?,
             #[cfg(feature = "highs")]
-            LpBackend::Highs => extract(problem.using(good_lp::highs).with_all(constraints).solve(), &x)?,
+            LpBackend::Highs => extract(
+                problem.using(good_lp::highs).with_all(constraints).solve(),
+                &x,
+            )?,
             #[cfg(feature = "cbc")]
-            LpBackend::Cbc => extract(problem.using(good_lp::coin_cbc).with_all(constraints).solve(), &x)?,
+            LpBackend::Cbc => extract(
+                problem
+                    .using(good_lp::coin_cbc)
+                    .with_all(constraints)
+                    .solve(),
+                &x,
+            )?,
         };
         Ok(values)
     }

@@ -76,10 +76,14 @@ impl Network {
             return Err(SolveError::NumericRange("total supply is too large"));
         }
         if max_value * (supply + 1) > bound {
-            return Err(SolveError::NumericRange("value × total supply could overflow i64"));
+            return Err(SolveError::NumericRange(
+                "value × total supply could overflow i64",
+            ));
         }
         if max_value * (n as i128 + m as i128 + 2) > bound {
-            return Err(SolveError::NumericRange("value × node count could overflow i64"));
+            return Err(SolveError::NumericRange(
+                "value × node count could overflow i64",
+            ));
         }
         Ok(())
     }
@@ -180,7 +184,10 @@ pub fn verify(net: &Network, sol: &Solution) -> Result<(), SolveError> {
         }
     }
     if objective != i128::from(sol.objective) {
-        return fail(format!("objective {} but flows give {objective}", sol.objective));
+        return fail(format!(
+            "objective {} but flows give {objective}",
+            sol.objective
+        ));
     }
     let Some(d) = &sol.duals else { return Ok(()) };
     if d.left.len() != net.supply.len() || d.right.len() != net.capacity.len() {

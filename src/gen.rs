@@ -1,0 +1,429 @@
+//! A seeded generator of realistic instances, shaped on practice: streets → communities →
+//! grids; in-service party members registered with their community (双报到), resident units,
+//! paid social organisations (政府购买服务), community staff, and volunteer teams of a strong
+//! central community serving its neighbours (以强带弱); skewed categories, skills, windows,
+//! vulnerable households (三老三户三留守).
+//!
+//! The same shape and seed always give the same instance, on every platform.
+//!
+//! ```
+//! use duijie::gen::{generate, Shape};
+//! let data = generate(&Shape::tiny(), 7);
+//! let instance = duijie::Instance::from_data(&data).unwrap();
+//! assert_eq!(data, generate(&Shape::tiny(), 7));
+//! assert!(instance.needs().len() > 10);
+//! ```
+
+use crate::area::Level;
+use crate::instance::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+use crate::policy::Policy;
+use crate::resource::Kind;
+
+/// SplitMix64: tiny, fast, and the same on every platform.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x6475_696a_6965_2121)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi` (`lo ≤ hi`).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = (hi - lo) as u64 + 1;
+        lo + (self.next_u64() % span) as i64
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64) < p * (1u64 << 53) as f64
+    }
+
+    /// An index drawn with the given weights.
+    pub fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        let mut x = self.next_u64() % total.max(1);
+        for (k, &w) in weights.iter().enumerate() {
+            if x < u64::from(w) {
+                return k;
+            }
+            x -= u64::from(w);
+        }
+        weights.len() - 1
+    }
+}
+
+/// Service categories with their share of needs (elder care dominates, as in practice).
+pub const CATEGORIES: [(&str, u32); 12] = [
+    ("elder-care", 30),
+    ("health", 14),
+    ("repair", 9),
+    ("sanitation", 9),
+    ("child-care", 8),
+    ("culture", 7),
+    ("safety", 6),
+    ("legal-aid", 5),
+    ("psychological", 4),
+    ("employment", 3),
+    ("disability-support", 3),
+    ("environment", 2),
+];
+
+/// Skills and the categories that ask for them.
+const SKILLS: [(&str, &str); 6] = [
+    ("nursing", "health"),
+    ("plumbing", "repair"),
+    ("electrician", "repair"),
+    ("law", "legal-aid"),
+    ("counselling", "psychological"),
+    ("tutoring", "child-care"),
+];
+
+/// How big an instance to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// Streets in the district.
+    pub streets: usize,
+    /// Communities per street.
+    pub communities_per_street: usize,
+    /// Grids per community.
+    pub grids_per_community: usize,
+    /// Needs in all.
+    pub needs: usize,
+    /// In-service party members in all.
+    pub members: usize,
+    /// Resident and paired units in all.
+    pub units: usize,
+    /// Social organisations in all.
+    pub social_orgs: usize,
+    /// Volunteer teams in all.
+    pub teams: usize,
+}
+
+impl Shape {
+    /// A handful of items, for doc tests and quick checks.
+    pub fn tiny() -> Shape {
+        Shape {
+            streets: 1,
+            communities_per_street: 3,
+            grids_per_community: 2,
+            needs: 30,
+            members: 12,
+            units: 2,
+            social_orgs: 1,
+            teams: 1,
+        }
+    }
+
+    /// One street: about 2,500 needs.
+    pub fn street() -> Shape {
+        Shape {
+            streets: 1,
+            communities_per_street: 10,
+            grids_per_community: 5,
+            needs: 2_500,
+            members: 1_400,
+            units: 12,
+            social_orgs: 4,
+            teams: 6,
+        }
+    }
+
+    /// One district planning a month: about 100,000 needs and 60,000 resources.
+    pub fn district() -> Shape {
+        Shape {
+            streets: 40,
+            communities_per_street: 10,
+            grids_per_community: 5,
+            needs: 100_000,
+            members: 56_000,
+            units: 500,
+            social_orgs: 120,
+            teams: 400,
+        }
+    }
+
+    /// A named preset: `tiny`, `street` or `district`.
+    pub fn named(name: &str) -> Option<Shape> {
+        match name {
+            "tiny" => Some(Shape::tiny()),
+            "street" => Some(Shape::street()),
+            "district" => Some(Shape::district()),
+            _ => None,
+        }
+    }
+}
+
+fn time(day: i64, hour: i64) -> String {
+    format!("2026-12-{:02}T{:02}:00:00", day.clamp(1, 31), hour)
+}
+
+fn window(rng: &mut Rng, min_days: i64, max_days: i64) -> WindowData {
+    let start = rng.range(1, 31 - min_days);
+    let end = (start + rng.range(min_days, max_days)).min(31);
+    WindowData {
+        start: time(start, 8),
+        end: time(end, 20),
+    }
+}
+
+fn pick_categories(rng: &mut Rng, count: usize) -> Vec<String> {
+    let weights: Vec<u32> = CATEGORIES.iter().map(|c| c.1).collect();
+    let mut cats: Vec<String> = Vec::with_capacity(count);
+    while cats.len() < count {
+        let c = CATEGORIES[rng.weighted(&weights)].0;
+        if !cats.iter().any(|x| x == c) {
+            cats.push(c.to_owned());
+        }
+    }
+    cats
+}
+
+/// Skills a resource with these categories may have: each matching skill with probability `p`.
+fn pick_skills(rng: &mut Rng, cats: &[String], p: f64) -> Vec<String> {
+    SKILLS
+        .iter()
+        .filter(|(_, c)| cats.iter().any(|x| x == c))
+        .filter(|_| rng.chance(p))
+        .map(|(s, _)| (*s).to_owned())
+        .collect()
+}
+
+/// Generates an instance of `shape` from `seed`.
+///
+/// A shape with no street or no community per street gets one of each.
+pub fn generate(shape: &Shape, seed: u64) -> InstanceData {
+    let shape = &Shape {
+        streets: shape.streets.max(1),
+        communities_per_street: shape.communities_per_street.max(1),
+        ..shape.clone()
+    };
+    let mut rng = Rng::new(seed);
+    let mut data = InstanceData {
+        policy: Policy::default(),
+        ..InstanceData::default()
+    };
+    let district = "D".to_owned();
+    data.areas.push(AreaData {
+        id: district.clone(),
+        name: Some("朝阳区".into()),
+        level: Level::District,
+        parent: None,
+    });
+    let mut communities: Vec<(usize, String)> = Vec::new();
+    let mut grids: Vec<(usize, String)> = Vec::new();
+    let mut streets = Vec::new();
+    for s in 0..shape.streets {
+        let street = format!("D-S{s:02}");
+        data.areas.push(AreaData {
+            id: street.clone(),
+            name: Some(format!("第{}街道", s + 1)),
+            level: Level::Street,
+            parent: Some(district.clone()),
+        });
+        for c in 0..shape.communities_per_street {
+            let community = format!("{street}-C{c:02}");
+            data.areas.push(AreaData {
+                id: community.clone(),
+                name: Some(format!("第{}街道第{}社区", s + 1, c + 1)),
+                level: Level::Community,
+                parent: Some(street.clone()),
+            });
+            for g in 0..shape.grids_per_community {
+                let grid = format!("{community}-G{g}");
+                data.areas.push(AreaData {
+                    id: grid.clone(),
+                    name: None,
+                    level: Level::Grid,
+                    parent: Some(community.clone()),
+                });
+                grids.push((communities.len(), grid));
+            }
+            communities.push((s, community));
+        }
+        streets.push(street);
+    }
+    let nc = communities.len().max(1);
+    // Some communities are strong, some weak: needs and members are skewed across them.
+    let weight: Vec<u32> = (0..nc).map(|_| rng.range(1, 4) as u32).collect();
+    let cat_weights: Vec<u32> = CATEGORIES.iter().map(|c| c.1).collect();
+
+    for k in 0..shape.needs {
+        let c = rng.weighted(&weight);
+        let g = shape.grids_per_community;
+        let area = if g > 0 && rng.chance(0.75) {
+            grids[c * g + rng.range(0, g as i64 - 1) as usize].1.clone()
+        } else {
+            communities[c].1.clone()
+        };
+        let category = CATEGORIES[rng.weighted(&cat_weights)].0;
+        let skills = SKILLS
+            .iter()
+            .filter(|(_, cat)| *cat == category)
+            .filter(|_| rng.chance(0.25))
+            .map(|(s, _)| (*s).to_owned())
+            .take(1)
+            .collect();
+        let vulnerable = rng.chance(0.2);
+        data.needs.push(NeedData {
+            id: format!("N{k:06}"),
+            area,
+            category: category.to_owned(),
+            quantity: [1, 1, 1, 2, 2, 3, 4][rng.range(0, 6) as usize],
+            priority: [1, 2, 3, 3, 3, 4, 5][rng.range(0, 6) as usize],
+            vulnerable,
+            skills,
+            window: rng.chance(0.3).then(|| window(&mut rng, 0, 6)),
+            max_unit_cost: rng.chance(0.15).then(|| rng.range(0, 6) * 10),
+            requester: Some(format!("H{:05}", rng.range(0, 99_999))),
+            title: None,
+        });
+    }
+
+    let push = |data: &mut InstanceData, r: ResourceData| data.resources.push(r);
+    for k in 0..shape.members {
+        let c = rng.weighted(&weight);
+        let (s, community) = &communities[c];
+        let home = if shape.grids_per_community > 0 && rng.chance(0.5) {
+            grids[c * shape.grids_per_community
+                + rng.range(0, shape.grids_per_community as i64 - 1) as usize]
+                .1
+                .clone()
+        } else {
+            community.clone()
+        };
+        let serves = if rng.chance(0.08) {
+            vec![streets[*s].clone()]
+        } else {
+            vec![community.clone()]
+        };
+        let n_cats = if rng.chance(0.7) { 1 } else { 2 };
+        let categories = pick_categories(&mut rng, n_cats);
+        push(
+            &mut data,
+            ResourceData {
+                id: format!("M{k:06}"),
+                kind: Kind::Member,
+                name: None,
+                home,
+                serves: Some(serves),
+                skills: pick_skills(&mut rng, &categories, 0.3),
+                categories,
+                capacity: rng.range(0, 4),
+                unit_cost: 0,
+                window: rng.chance(0.3).then(|| window(&mut rng, 5, 20)),
+            },
+        );
+    }
+    for k in 0..shape.units {
+        let s = rng.range(0, streets.len() as i64 - 1) as usize;
+        let categories = {
+            let k = rng.range(2, 4) as usize;
+            pick_categories(&mut rng, k)
+        };
+        push(
+            &mut data,
+            ResourceData {
+                id: format!("U{k:04}"),
+                kind: Kind::Unit,
+                name: Some(format!("驻区单位{}", k + 1)),
+                home: streets[s].clone(),
+                serves: Some(vec![streets[s].clone()]),
+                skills: pick_skills(&mut rng, &categories, 0.5),
+                categories,
+                capacity: rng.range(10, 60),
+                unit_cost: 0,
+                window: None,
+            },
+        );
+    }
+    for k in 0..shape.social_orgs {
+        let categories = {
+            let k = rng.range(1, 2) as usize;
+            pick_categories(&mut rng, k)
+        };
+        let serves = if rng.chance(0.4) {
+            vec![district.clone()]
+        } else {
+            let first = rng.range(0, streets.len() as i64 - 1) as usize;
+            (0..3)
+                .map(|d| streets[(first + d) % streets.len()].clone())
+                .collect()
+        };
+        push(
+            &mut data,
+            ResourceData {
+                id: format!("O{k:04}"),
+                kind: Kind::SocialOrg,
+                name: Some(format!("社会组织{}", k + 1)),
+                home: district.clone(),
+                serves: Some(serves),
+                skills: pick_skills(&mut rng, &categories, 0.9),
+                categories,
+                capacity: rng.range(50, 300),
+                unit_cost: rng.range(2, 8) * 10,
+                window: None,
+            },
+        );
+    }
+    for (c, (_, community)) in communities.iter().enumerate() {
+        let categories = {
+            let k = rng.range(3, 5) as usize;
+            pick_categories(&mut rng, k)
+        };
+        push(
+            &mut data,
+            ResourceData {
+                id: format!("S{c:04}"),
+                kind: Kind::Staff,
+                name: Some("社区工作者".into()),
+                home: community.clone(),
+                serves: None,
+                skills: pick_skills(&mut rng, &categories, 0.3),
+                categories,
+                capacity: rng.range(5, 15),
+                unit_cost: 0,
+                window: None,
+            },
+        );
+    }
+    let per_street = shape.communities_per_street.max(1);
+    for k in 0..shape.teams {
+        let c = rng.range(0, nc as i64 - 1) as usize;
+        let (s, community) = &communities[c];
+        let base = s * per_street;
+        let serves: Vec<String> = (0..rng.range(1, 4) as usize)
+            .map(|d| communities[base + (c - base + d) % per_street].1.clone())
+            .collect();
+        let categories = {
+            let k = rng.range(2, 3) as usize;
+            pick_categories(&mut rng, k)
+        };
+        push(
+            &mut data,
+            ResourceData {
+                id: format!("T{k:04}"),
+                kind: Kind::VolunteerTeam,
+                name: Some(format!("志愿服务队{}", k + 1)),
+                home: community.clone(),
+                serves: Some(serves),
+                skills: pick_skills(&mut rng, &categories, 0.4),
+                categories,
+                capacity: rng.range(10, 40),
+                unit_cost: 0,
+                window: rng.chance(0.2).then(|| window(&mut rng, 10, 25)),
+            },
+        );
+    }
+    data
+}
