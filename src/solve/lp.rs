@@ -4,7 +4,7 @@
 //! is still never trusted: it is rounded, rejected if any value is more than `1e-6` from an
 //! integer (then re-solved with integer variables), and verified exactly by [`super::verify`].
 
-use super::{verify, Network, Solution, SolveError, Solver};
+use super::{verify, Network, Solution, SolveError, Solver, Stats};
 use good_lp::{
     variable, Expression, ProblemVariables, ResolutionError, SolutionStatus, SolverModel, Variable,
 };
@@ -159,6 +159,7 @@ impl Solver for LpSolver {
             flow,
             objective,
             duals: None,
+            stats: Stats::default(),
         };
         verify(net, &sol)?;
         Ok(sol)

@@ -109,6 +109,19 @@ pub struct Solution {
     pub objective: i64,
     /// Optimal duals, when the solver gives them.
     pub duals: Option<Duals>,
+    /// How the solver got there.
+    pub stats: Stats,
+}
+
+/// Work counters of one solve (zero for the LP backends).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Simplex pivots.
+    pub pivots: u64,
+    /// Pivots that moved no flow.
+    pub degenerate: u64,
+    /// The longest run of consecutive degenerate pivots.
+    pub longest_degenerate_streak: u64,
 }
 
 /// Why a solver gave no solution. Outcomes, caller mistakes and internal faults stay apart.
