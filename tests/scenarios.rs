@@ -17,14 +17,17 @@ fn scenario(name: &str) {
     let lp = solve_with(&instance, &eligibility, backend("lp").unwrap().as_ref()).unwrap();
     check(&instance, &lp).unwrap();
     assert_eq!(lp.objective, plan.objective, "{name}: lp");
-    let cold = FlowSolver {
-        warm_start: false,
-        ..FlowSolver::default()
-    };
-    assert_eq!(
-        cold.solve(eligibility.network()).unwrap().objective,
-        plan.objective
-    );
+    for (reduce, warm_start) in [(false, false), (true, true)] {
+        let other = FlowSolver {
+            reduce,
+            warm_start,
+            ..FlowSolver::default()
+        };
+        assert_eq!(
+            other.solve(eligibility.network()).unwrap().objective,
+            plan.objective
+        );
+    }
 }
 
 /// 小事不出社区: the community's own member first; the second unit comes from the street

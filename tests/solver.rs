@@ -57,11 +57,15 @@ fn brute_force(net: &Network) -> i64 {
     go(&arcs, 0, &mut net.supply.clone(), &mut net.capacity.clone())
 }
 
-fn cold() -> FlowSolver {
-    FlowSolver {
-        warm_start: false,
-        ..FlowSolver::default()
-    }
+/// Every variant of the flow solver: with and without the reduction, empty or greedy start.
+fn variants() -> [FlowSolver; 4] {
+    [(true, false), (false, false), (true, true), (false, true)].map(|(reduce, warm_start)| {
+        FlowSolver {
+            reduce,
+            warm_start,
+            ..FlowSolver::default()
+        }
+    })
 }
 
 proptest! {
@@ -70,7 +74,7 @@ proptest! {
     #[test]
     fn flow_equals_brute_force_on_tiny_networks(net in network(4, 4, 3, 6)) {
         let want = brute_force(&net);
-        for solver in [FlowSolver::default(), cold()] {
+        for solver in variants() {
             let sol = solver.solve(&net).unwrap();
             prop_assert_eq!(sol.objective, want);
             prop_assert!(sol.duals.is_some());
@@ -84,19 +88,20 @@ proptest! {
 
     #[test]
     fn flow_equals_lp_on_medium_networks(net in network(40, 40, 30, 1000)) {
-        let warm = FlowSolver::default().solve(&net).unwrap();
-        let cold = cold().solve(&net).unwrap();
         let lp = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
-        prop_assert_eq!(warm.objective, lp.objective);
-        prop_assert_eq!(cold.objective, lp.objective);
-        verify(&net, &warm).unwrap();
+        for solver in variants() {
+            let sol = solver.solve(&net).unwrap();
+            prop_assert_eq!(sol.objective, lp.objective);
+            verify(&net, &sol).unwrap();
+        }
     }
 
     #[test]
     fn ties_and_degeneracy(net in network(30, 30, 3, 2)) {
-        let warm = FlowSolver::default().solve(&net).unwrap();
         let lp = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
-        prop_assert_eq!(warm.objective, lp.objective);
+        for solver in variants() {
+            prop_assert_eq!(solver.solve(&net).unwrap().objective, lp.objective);
+        }
     }
 }
 
@@ -144,4 +149,58 @@ fn range_is_checked_before_solving() {
         value: vec![1],
     };
     assert_eq!(FlowSolver::default().solve(&bad), Err(SolveError::Shape));
+}
+
+/// `net` with every left node repeated `copies[i]` times and every right node `copies` times,
+/// with new random supplies and capacities: many interchangeable nodes for the reduction.
+fn replicate(net: &Network, copies: &[usize], amounts: &[i64]) -> Network {
+    let m = net.capacity.len();
+    let right_copies = |j: usize| copies[j % copies.len()];
+    let mut first_copy = vec![0u32; m + 1];
+    for j in 0..m {
+        first_copy[j + 1] = first_copy[j] + right_copies(j) as u32;
+    }
+    let mut k = 0;
+    let mut amount = || {
+        k += 1;
+        amounts[k % amounts.len()]
+    };
+    let mut out = Network {
+        capacity: (0..first_copy[m]).map(|_| amount()).collect(),
+        start: vec![0],
+        ..Network::default()
+    };
+    for i in 0..net.supply.len() {
+        for _ in 0..copies[i % copies.len()] {
+            out.supply.push(amount());
+            for a in net.out(i) {
+                let j = net.head[a] as usize;
+                for c in first_copy[j]..first_copy[j + 1] {
+                    out.head.push(c);
+                    out.value.push(net.value[a]);
+                }
+            }
+            out.start.push(out.head.len() as u32);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn reduction_is_exact_on_replicated_networks(
+        net in network(6, 6, 3, 20),
+        copies in prop::collection::vec(1usize..4, 1..5),
+        amounts in prop::collection::vec(0i64..4, 1..7),
+    ) {
+        let big = replicate(&net, &copies, &amounts);
+        let lp = LpSolver::new(LpBackend::Microlp).solve(&big).unwrap();
+        for solver in variants() {
+            let sol = solver.solve(&big).unwrap();
+            prop_assert_eq!(sol.objective, lp.objective);
+            prop_assert!(sol.duals.is_some());
+        }
+    }
 }

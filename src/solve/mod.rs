@@ -8,6 +8,7 @@
 
 mod flow;
 mod lp;
+mod reduce;
 
 pub use flow::FlowSolver;
 pub use lp::{LpBackend, LpSolver};
@@ -228,6 +229,35 @@ pub fn verify(net: &Network, sol: &Solution) -> Result<(), SolveError> {
         return fail(format!("dual objective {dual} ≠ primal {objective}"));
     }
     Ok(())
+}
+
+/// Prices the nodes that took no part in a solve so that every arc is dual feasible without
+/// changing the dual objective. A resource that took no part either has no capacity (its price
+/// is the largest value of its arcs, which costs nothing) or no arc from a need with supply
+/// (price 0). A need that took no part gets the least price that covers its arcs: 0 when it has
+/// supply, since then all its arcs lead to resources without capacity.
+pub(crate) fn complete_duals(
+    net: &Network,
+    left: &mut [i64],
+    right: &mut [i64],
+    need_took_part: impl Fn(usize) -> bool,
+    resource_took_part: impl Fn(usize) -> bool,
+) {
+    for j in (0..net.capacity.len()).filter(|&j| !resource_took_part(j)) {
+        right[j] = 0;
+    }
+    for a in 0..net.arcs() {
+        let j = net.head[a] as usize;
+        if !resource_took_part(j) && net.capacity[j] == 0 {
+            right[j] = right[j].max(net.value[a]);
+        }
+    }
+    for i in (0..net.supply.len()).filter(|&i| !need_took_part(i)) {
+        left[i] = net
+            .out(i)
+            .map(|a| net.value[a] - right[net.head[a] as usize])
+            .fold(0, i64::max);
+    }
 }
 
 /// The backends available in this build, by name: `flow` (exact network simplex, default)
