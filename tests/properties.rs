@@ -240,3 +240,73 @@ proptest! {
         prop_assert_eq!(plan(&Instance::from_data(&scaled).unwrap(), &FlowSolver::default()).objective, base * k);
     }
 }
+
+/// At the documented limits every total is exact: 1,000 needs of 10⁶ units each (the total
+/// limit, 10⁹) at the largest unit value.
+#[test]
+fn largest_valid_numbers_are_exact() {
+    let mut data = InstanceData {
+        areas: vec![AreaData {
+            id: "C".into(),
+            name: None,
+            level: Level::Community,
+            parent: None,
+        }],
+        ..InstanceData::default()
+    };
+    data.policy.priority_value = duijie::limits::MAX_PRIORITY_VALUE;
+    data.policy.vulnerable_bonus = duijie::limits::MAX_VULNERABLE_BONUS;
+    for k in 0..1000 {
+        data.needs.push(NeedData {
+            id: format!("N{k:04}"),
+            area: "C".into(),
+            category: "care".into(),
+            quantity: duijie::limits::MAX_QUANTITY,
+            priority: 5,
+            vulnerable: true,
+            skills: vec![],
+            window: None,
+            max_unit_cost: None,
+            requester: None,
+            title: None,
+        });
+    }
+    for k in 0..1001 {
+        data.resources.push(ResourceData {
+            id: format!("R{k:04}"),
+            kind: Kind::Unit,
+            name: None,
+            home: "C".into(),
+            serves: None,
+            categories: vec!["care".into()],
+            skills: vec![],
+            capacity: duijie::limits::MAX_CAPACITY,
+            unit_cost: 0,
+            window: None,
+        });
+    }
+    let instance = Instance::from_data(&data).unwrap();
+    let p = plan(&instance, &FlowSolver::default());
+    let unit = 1_000_000i64 * (5 + 100);
+    assert_eq!(p.objective, unit * 1_000_000_000);
+    // One unit more in total is rejected before anything is solved.
+    data.needs[0].quantity += 1;
+    let err = Instance::from_data(&data).unwrap_err().to_string();
+    assert!(
+        err.contains("too_large") && err.contains("needs[0].quantity"),
+        "{err}"
+    );
+}
+
+/// The same input gives the same bytes, run after run.
+#[test]
+fn same_input_same_bytes() {
+    let data = duijie::gen::generate(&duijie::gen::Shape::street(), 3);
+    let instance = Instance::from_data(&data).unwrap();
+    let first = plan(&instance, &FlowSolver::default()).to_json_string();
+    for _ in 0..20 {
+        let again = Instance::from_json_str(&instance.to_json_string()).unwrap();
+        assert_eq!(plan(&again, &FlowSolver::default()).to_json_string(), first);
+    }
+    println!("B10 determinism: 21 runs, 1 distinct output");
+}

@@ -204,3 +204,55 @@ proptest! {
         }
     }
 }
+
+/// A complete `n × n` network with every value equal: maximally degenerate.
+fn complete(n: usize, supply: i64, capacity: i64, value: i64) -> Network {
+    Network {
+        supply: vec![supply; n],
+        capacity: vec![capacity; n],
+        start: (0..=n).map(|i| (i * n) as u32).collect(),
+        head: (0..n * n).map(|a| (a % n) as u32).collect(),
+        value: vec![value; n * n],
+    }
+}
+
+#[test]
+fn degenerate_networks_terminate() {
+    let mut cases = 0;
+    for n in [50, 200, 1000] {
+        for (supply, capacity, value) in [(1, 1, 7), (3, 2, 1), (2, 5, 1_000)] {
+            let net = complete(n, supply, capacity, value);
+            let want = (n as i64) * supply.min(capacity) * value;
+            for reduce in [true, false] {
+                let solver = FlowSolver {
+                    reduce,
+                    ..FlowSolver::default()
+                };
+                let sol = solver.solve(&net).unwrap();
+                assert_eq!(sol.objective, want, "n={n} reduce={reduce}");
+                if !reduce {
+                    println!(
+                        "B7 complete {n}x{n}, supply {supply}, capacity {capacity}: {} pivots, {} degenerate, longest streak {}",
+                        sol.stats.pivots, sol.stats.degenerate, sol.stats.longest_degenerate_streak
+                    );
+                }
+                cases += 1;
+            }
+        }
+    }
+    println!("B7 degeneracy: {cases}/{cases} terminated with the optimum");
+}
+
+#[test]
+fn pivot_limit_is_an_error_not_a_plan() {
+    let net = complete(30, 2, 2, 5);
+    let solver = FlowSolver {
+        reduce: false,
+        max_pivots: Some(3),
+        ..FlowSolver::default()
+    };
+    assert!(matches!(
+        solver.solve(&net),
+        Err(SolveError::LimitReached(_))
+    ));
+}

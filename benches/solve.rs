@@ -1,0 +1,106 @@
+//! Solver speed, side by side on identical networks in one run: duijie's network simplex,
+//! LEMON's network simplex (C++, through the `mcmf` crate) and good_lp/microlp where it
+//! finishes. Networks and LEMON's arrays are built before timing; each solver's own internal
+//! set-up (LEMON's graph, our reduction and tree) is inside the timing.
+//!
+//! ```text
+//! cargo bench --bench solve                 # all groups
+//! cargo bench --bench solve -- district     # one group
+//! ```
+//!
+//! Instances come from the seeded generator (`duijie::gen`, seed 1).
+
+#[path = "common/lemon.rs"]
+mod lemon;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use duijie::gen::{generate, Shape};
+use duijie::solve::{FlowSolver, LpBackend, LpSolver, Solver};
+use duijie::{Eligibility, Instance, Plan};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn small() -> Shape {
+    Shape {
+        needs: 300,
+        members: 160,
+        ..Shape::tiny()
+    }
+}
+
+fn instance(shape: &Shape) -> Instance {
+    match Instance::from_data(&generate(shape, 1)) {
+        Ok(i) => i,
+        Err(e) => panic!("the generator made an invalid instance: {e}"),
+    }
+}
+
+/// One group per scale; microlp only where it finishes in seconds (street scale takes minutes).
+fn solvers(c: &mut Criterion) {
+    for (name, shape, with_lp, samples) in [
+        ("small", small(), true, 20),
+        ("street", Shape::street(), false, 20),
+        ("district", Shape::district(), false, 10),
+    ] {
+        let instance = instance(&shape);
+        let eligibility = Eligibility::build(&instance);
+        let net = eligibility.network();
+        let lemon = lemon::LemonNetwork::new(net);
+        let ours = FlowSolver::default().solve(net).map(|s| s.objective);
+        assert_eq!(
+            ours,
+            Ok(lemon.solve()),
+            "{name}: optimum differs from LEMON's"
+        );
+
+        let mut group = c.benchmark_group(format!("solve/{name}"));
+        group
+            .sample_size(samples)
+            .warm_up_time(Duration::from_secs(1));
+        let id = |s: &str| BenchmarkId::new(s, format!("{}x{}", net.supply.len(), net.arcs()));
+        group.bench_function(id("duijie-flow"), |b| {
+            b.iter(|| FlowSolver::default().solve(black_box(net)))
+        });
+        group.bench_function(id("lemon-network-simplex"), |b| {
+            b.iter(|| black_box(&lemon).solve())
+        });
+        if with_lp {
+            let lp = LpSolver::new(LpBackend::Microlp);
+            assert_eq!(lp.solve(net).map(|s| s.objective), ours);
+            group.bench_function(id("good_lp-microlp"), |b| {
+                b.iter(|| lp.solve(black_box(net)))
+            });
+        }
+        group.finish();
+    }
+}
+
+/// The whole job of `examples/solve.rs`: JSON text → validated instance → eligibility →
+/// optimal plan → plan JSON.
+fn pipeline(c: &mut Criterion) {
+    for (name, shape, samples) in [
+        ("street", Shape::street(), 20),
+        ("district", Shape::district(), 10),
+    ] {
+        let text = instance(&shape).to_json_string();
+        let mut group = c.benchmark_group(format!("pipeline/{name}"));
+        group
+            .sample_size(samples)
+            .warm_up_time(Duration::from_secs(1));
+        group.bench_function("json-to-plan", |b| {
+            b.iter(|| {
+                let instance =
+                    Instance::from_json_str(black_box(&text)).map_err(|e| e.to_string())?;
+                let eligibility = Eligibility::build(&instance);
+                let plan: Plan =
+                    duijie::solve_with(&instance, &eligibility, &FlowSolver::default())
+                        .map_err(|e| e.to_string())?;
+                Ok::<usize, String>(plan.to_json_string().len())
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, solvers, pipeline);
+criterion_main!(benches);
