@@ -131,8 +131,8 @@ impl Walker {
             .push(Problem::new(code, path, msg).with_id(id));
     }
 
-    /// The fields of object `v` named in `names`, in that order; reports non-objects,
-    /// unknown and repeated fields.
+    /// The fields of object `v` named in `names`, in that order (`null` counts as absent);
+    /// reports non-objects, unknown and repeated fields.
     fn fields<'j, 'a, const N: usize>(
         &mut self,
         v: &'j Json<'a>,
@@ -149,19 +149,26 @@ impl Walker {
             return None;
         };
         let mut out = [None; N];
+        let mut seen = [false; N];
         let id = entries.iter().find_map(|(k, v)| match (k.as_ref(), v) {
             ("id", Json::Str(s)) => Some(s.as_ref()),
             _ => None,
         });
         for (k, x) in entries {
             match names.iter().position(|n| *n == k.as_ref()) {
-                Some(i) if out[i].is_some() => self.report(
+                Some(i) if seen[i] => self.report(
                     Code::DuplicateField,
                     join(path, k),
                     id,
                     format!("field `{k}` is given twice"),
                 ),
-                Some(i) => out[i] = Some(x),
+                Some(i) => {
+                    seen[i] = true;
+                    // `null` stands for an absent optional field, as many writers emit it.
+                    if !matches!(x, Json::Null) {
+                        out[i] = Some(x);
+                    }
+                }
                 None => self.report(
                     Code::UnknownField,
                     join(path, k),

@@ -149,6 +149,27 @@ fn every_problem_at_once() {
 }
 
 #[test]
+fn null_means_absent() {
+    let json = r#"{"areas": [{"id": "C", "level": "community", "parent": null, "name": null}],
+      "needs": [{"id": "N1", "area": "C", "category": "health", "quantity": 1, "window": null, "max_unit_cost": null}],
+      "resources": [{"id": "R1", "kind": "member", "home": "C", "serves": null, "categories": ["health"], "capacity": 1}],
+      "policy": null}"#;
+    let instance = Instance::from_json_str(json).unwrap();
+    assert_eq!(duijie::solve(&instance).unwrap().served, 1);
+    let required = with(
+        &NEED.replace("\"quantity\": 1", "\"quantity\": null"),
+        RESOURCE,
+    );
+    assert!(problems(&required)
+        .iter()
+        .any(|p| p.code == Code::MissingField && p.path == "needs[0].quantity"));
+    let twice = need_with(r#""window": null, "window": null"#);
+    assert!(problems(&twice)
+        .iter()
+        .any(|p| p.code == Code::DuplicateField));
+}
+
+#[test]
 fn empty_lists_are_valid() {
     for json in [
         r#"{}"#,
