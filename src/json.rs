@@ -109,7 +109,12 @@ pub(crate) fn parse(text: &str) -> Result<Json<'_>, Problem> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = de::Deserialize::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     parsed.map_err(|e| {
-        let mut p = Problem::new(Code::Syntax, "", e.to_string());
+        // serde_json ends its message with the position, which the problem carries itself.
+        let text = e.to_string();
+        let msg = text
+            .rfind(" at line ")
+            .map_or(text.as_str(), |k| &text[..k]);
+        let mut p = Problem::new(Code::Syntax, "", msg);
         p.line = Some(e.line());
         p.column = Some(e.column());
         p
