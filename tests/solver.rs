@@ -256,3 +256,41 @@ fn pivot_limit_is_an_error_not_a_plan() {
         Err(SolveError::LimitReached(_))
     ));
 }
+
+/// B3: medium random networks (up to 200 × 200, about 10 arcs per need, values in [0, 1000))
+/// through the LP oracle.
+fn sparse_network(max_n: usize) -> impl Strategy<Value = Network> {
+    (20..=max_n, 20..=max_n, any::<u64>()).prop_map(|(n, m, seed)| {
+        let mut rng = duijie::gen::Rng::new(seed);
+        let mut net = Network {
+            supply: (0..n).map(|_| rng.range(0, 20)).collect(),
+            capacity: (0..m).map(|_| rng.range(0, 30)).collect(),
+            start: vec![0],
+            ..Network::default()
+        };
+        for _ in 0..n {
+            let mut heads: Vec<u32> = (0..rng.range(0, 20))
+                .map(|_| rng.range(0, m as i64 - 1) as u32)
+                .collect();
+            heads.sort_unstable();
+            heads.dedup();
+            for h in heads {
+                net.head.push(h);
+                net.value.push(rng.range(0, 999));
+            }
+            net.start.push(net.head.len() as u32);
+        }
+        net
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn flow_equals_lp_on_sparse_networks(net in sparse_network(200)) {
+        let lp = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
+        let flow = FlowSolver::default().solve(&net).unwrap();
+        prop_assert_eq!(flow.objective, lp.objective);
+    }
+}
