@@ -40,6 +40,7 @@
 pub mod area;
 pub mod check;
 pub mod eligibility;
+pub mod explain;
 pub mod gen;
 pub mod instance;
 mod json;

@@ -2,6 +2,7 @@
 
 use crate::area::Level;
 use crate::eligibility::Eligibility;
+use crate::explain::Certificate;
 use crate::instance::Instance;
 use crate::need::NeedIdx;
 use crate::solve::{self, Solution, SolveError, Solver};
@@ -41,6 +42,9 @@ pub struct Unmet {
     pub quantity: i64,
     /// Why.
     pub reason: Reason,
+    /// Proof of why, for `capacity_exhausted` (see [`crate::explain`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
 }
 
 /// An optimal plan, in the JSON form of the data contract. Assignments are sorted by need id
@@ -98,6 +102,7 @@ impl Plan {
                     need: need.id.clone(),
                     quantity: missing,
                     reason,
+                    certificate: None,
                 });
             }
         }
