@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! cargo bench --bench solve                 # all groups
-//! cargo bench --bench solve -- district     # one group
+//! cargo bench --bench solve -- district     # one scale
+//! cargo bench --bench solve -- analysis     # explanations, report and projects after a solve
 //! ```
 //!
 //! Instances come from the seeded generator (`duijie::gen`, seed 1).
@@ -102,5 +103,38 @@ fn pipeline(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, solvers, pipeline);
+/// Everything an analyst asks after the solve: certificates, shadow prices, advice, the
+/// report and the project list, on a solved plan.
+fn analysis(c: &mut Criterion) {
+    for (name, shape, samples) in [
+        ("street", Shape::street(), 20),
+        ("district", Shape::district(), 10),
+    ] {
+        let instance = instance(&shape);
+        let eligibility = Eligibility::build(&instance);
+        let solution = match FlowSolver::default().solve(eligibility.network()) {
+            Ok(s) => s,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let plan = Plan::from_solution(&instance, &eligibility, &solution);
+        let mut group = c.benchmark_group(format!("analysis/{name}"));
+        group
+            .sample_size(samples)
+            .warm_up_time(Duration::from_secs(1));
+        group.bench_function("explain-report-projects", |b| {
+            b.iter(|| {
+                let mut plan = plan.clone();
+                let ex = duijie::explain::explain(&instance, &eligibility, &solution)
+                    .map_err(|e| e.to_string())?;
+                ex.attach(&instance, &mut plan);
+                let report = duijie::report::Report::new(&instance, &plan, &ex);
+                let projects = duijie::project::projects(&instance, &plan);
+                Ok::<usize, String>(report.recruitment.len() + projects.len())
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, solvers, pipeline, analysis);
 criterion_main!(benches);

@@ -21,7 +21,7 @@ use std::collections::BinaryHeap;
 
 /// One unit of a need moving in a trade-off: `from` null for the unit newly served, `to` null
 /// for a unit that would go unserved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Move {
     /// Need id.
     pub need: String,
@@ -34,7 +34,7 @@ pub struct Move {
 }
 
 /// Why a need's units stay unserved although some resource may serve it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Certificate {
     /// These needs ask for more than every resource that may serve any of them can give,
@@ -165,18 +165,22 @@ impl<'a> Residual<'a> {
     }
 
     /// Dijkstra over reduced costs from `sources` (node, initial distance): needs are nodes
-    /// `0..n`, resources `n..n+m`. Stops after settling a node for which `stop` holds. Records
-    /// the arc each node was reached by in `pred` (`u32::MAX` for sources).
+    /// `0..n`, resources `n..n+m`. Calls `reached` whenever a node's distance drops, and stops
+    /// when `stop` holds for the distance being settled. Records the arc each node was reached
+    /// by in `pred` (`u32::MAX` for sources).
     fn dijkstra(
         &self,
         s: &mut Search,
         sources: &[(usize, i64)],
-        mut stop: impl FnMut(&[i64], usize) -> bool,
+        mut reached: impl FnMut(usize, i64),
+        mut stop: impl FnMut(i64) -> bool,
     ) {
         s.reset();
         let n = self.net.supply.len();
         for &(v, d) in sources {
-            s.lower(v, d, u32::MAX);
+            if s.lower(v, d, u32::MAX) {
+                reached(v, d);
+            }
         }
         while let Some(Reverse((d, v))) = s.heap.pop() {
             let v = v as usize;
@@ -184,16 +188,22 @@ impl<'a> Residual<'a> {
                 continue;
             }
             s.done[v] = true;
-            if stop(&s.dist, v) {
+            if stop(d) {
                 break;
             }
             if v < n {
                 for a in self.net.out(v) {
-                    s.lower(n + self.net.head[a] as usize, d + self.rc(a), a as u32);
+                    let (to, nd) = (n + self.net.head[a] as usize, d + self.rc(a));
+                    if s.lower(to, nd, a as u32) {
+                        reached(to, nd);
+                    }
                 }
             } else {
                 for &a in self.carried(v - n) {
-                    s.lower(self.tail[a as usize] as usize, d, a);
+                    let to = self.tail[a as usize] as usize;
+                    if s.lower(to, d, a) {
+                        reached(to, d);
+                    }
                 }
             }
         }
@@ -240,15 +250,18 @@ impl Search {
         true
     }
 
-    fn lower(&mut self, v: usize, d: i64, arc: u32) {
-        if d < self.dist[v] {
-            if self.dist[v] == i64::MAX && !self.done[v] {
-                self.touched.push(v as u32);
-            }
-            self.dist[v] = d;
-            self.pred[v] = arc;
-            self.heap.push(Reverse((d, v as u32)));
+    /// Lowers `v`'s distance to `d` through `arc`; whether it was lower.
+    fn lower(&mut self, v: usize, d: i64, arc: u32) -> bool {
+        if d >= self.dist[v] {
+            return false;
         }
+        if self.dist[v] == i64::MAX && !self.done[v] {
+            self.touched.push(v as u32);
+        }
+        self.dist[v] = d;
+        self.pred[v] = arc;
+        self.heap.push(Reverse((d, v as u32)));
+        true
     }
 }
 
@@ -269,8 +282,7 @@ pub fn explain(
     solution: &Solution,
 ) -> Result<Explanation, ExplainError> {
     let ex = Explainer::new(instance, eligibility, solution)?;
-    let n = instance.needs().len();
-    let certificates = (0..n).map(|i| ex.certificate(NeedIdx(i as u32))).collect();
+    let certificates = ex.certificates();
     let (shadow_prices, recruitment) = ex.prices_and_advice();
     Ok(Explanation {
         certificates,
@@ -311,14 +323,36 @@ impl<'a> Explainer<'a> {
     /// it: a bottleneck of at most 30 needs if there is one near, else the best trade-off,
     /// else the whole bottleneck reachable from the need.
     pub fn certificate(&self, need: NeedIdx) -> Option<Certificate> {
-        let (net, i) = (self.r.net, need.get());
-        if self.r.served[i] >= net.supply[i] || net.out(i).is_empty() {
-            return None;
-        }
-        let s = &mut self.search.borrow_mut();
-        bottleneck(self.instance, &self.r, s, i, SMALL_BOTTLENECK)
-            .or_else(|| tradeoff(self.instance, &self.r, s, i))
-            .or_else(|| bottleneck(self.instance, &self.r, s, i, usize::MAX))
+        certify(
+            self.instance,
+            &self.r,
+            &mut self.search.borrow_mut(),
+            need.get(),
+        )
+    }
+
+    /// The certificates of all needs, in need order. Certificates do not depend on each
+    /// other: two threads, each with its own work arrays, take one half each.
+    pub fn certificates(&self) -> Vec<Option<Certificate>> {
+        let n = self.instance.needs().len();
+        let nodes = n + self.r.net.capacity.len();
+        let (instance, r) = (self.instance, &self.r);
+        let work = move |range: std::ops::Range<usize>| {
+            let mut s = Search::new(nodes);
+            range
+                .map(|i| certify(instance, r, &mut s, i))
+                .collect::<Vec<_>>()
+        };
+        std::thread::scope(|scope| {
+            let second = scope.spawn(move || work(n / 2..n));
+            let mut all = work(0..n / 2);
+            all.extend(
+                second
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            all
+        })
     }
 
     /// The smallest set grown from `need` (all resources that may serve it, the needs those
@@ -351,7 +385,7 @@ impl<'a> Explainer<'a> {
                 .map(|j| (n + j, r.w[j])),
         );
         let search = &mut self.search.borrow_mut();
-        r.dijkstra(search, &sources, |_, _| false);
+        r.dijkstra(search, &sources, |_, _| {}, |_| false);
         let shadow_prices = (0..net.capacity.len())
             .map(|j| match search.dist[n + j] {
                 i64::MAX => 0,
@@ -395,6 +429,17 @@ impl<'a> Explainer<'a> {
         });
         (shadow_prices, recruitment)
     }
+}
+
+/// See [`Explainer::certificate`].
+fn certify(instance: &Instance, r: &Residual<'_>, s: &mut Search, i: usize) -> Option<Certificate> {
+    let net = r.net;
+    if r.served[i] >= net.supply[i] || net.out(i).is_empty() {
+        return None;
+    }
+    bottleneck(instance, r, s, i, SMALL_BOTTLENECK)
+        .or_else(|| tradeoff(instance, r, s, i))
+        .or_else(|| bottleneck(instance, r, s, i, usize::MAX))
 }
 
 /// Grows the needs reachable from `i0` (a need brings all resources that may serve it; a
@@ -476,16 +521,22 @@ fn tradeoff(
             (v != i0).then(|| d + r.u[v])
         }
     };
+    // Ends are weighed as soon as they are reached, with their current distance (a path of
+    // that cost exists); once the distance being settled reaches the best end, nothing closer
+    // remains, since ending never costs less than the distance.
     let best = std::cell::Cell::new((i64::MAX, usize::MAX));
-    r.dijkstra(search, &[(i0, 0)], |dist, v| {
-        if let Some(c) = end_cost(v, dist[v]) {
-            if c < best.get().0 {
-                best.set((c, v));
+    r.dijkstra(
+        search,
+        &[(i0, 0)],
+        |v, d| {
+            if let Some(c) = end_cost(v, d) {
+                if c < best.get().0 {
+                    best.set((c, v));
+                }
             }
-        }
-        // Later nodes are no closer, and ending never costs less than the distance.
-        dist[v] >= best.get().0
-    });
+        },
+        |d| d >= best.get().0,
+    );
     let (cost, end) = best.get();
     if end == usize::MAX {
         return None;
@@ -526,8 +577,9 @@ fn tradeoff(
 impl Explanation {
     /// Puts the certificates into the plan's unmet entries.
     pub fn attach(&self, instance: &Instance, plan: &mut Plan) {
+        let ids = instance.ids();
         for u in &mut plan.unmet {
-            if let Some(i) = instance.find_need(&u.need) {
+            if let Some(i) = ids.need(&u.need) {
                 u.certificate = self.certificates[NeedIdx::get(i)].clone();
             }
         }

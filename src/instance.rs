@@ -300,9 +300,48 @@ impl Instance {
             .ok()
             .map(|i| ResourceIdx(i as u32))
     }
+    /// A hash index of need and resource ids, for many lookups in a row (the sorted lists'
+    /// binary search touches a cold cache line per probe).
+    pub fn ids(&self) -> Ids<'_> {
+        Ids {
+            needs: self
+                .needs
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.id.as_str(), i as u32))
+                .collect(),
+            resources: self
+                .resources
+                .iter()
+                .enumerate()
+                .map(|(j, r)| (r.id.as_str(), j as u32))
+                .collect(),
+        }
+    }
+
     /// Total units asked for.
     pub fn demanded(&self) -> i64 {
         self.needs.iter().map(|n| i64::from(n.quantity)).sum()
+    }
+}
+
+/// Need and resource ids by hash, from [`Instance::ids`]. Lookups only: nothing iterates it,
+/// so hash order never reaches a result.
+#[derive(Debug, Clone)]
+pub struct Ids<'a> {
+    needs: std::collections::HashMap<&'a str, u32>,
+    resources: std::collections::HashMap<&'a str, u32>,
+}
+
+impl Ids<'_> {
+    /// The need with this id.
+    pub fn need(&self, id: &str) -> Option<NeedIdx> {
+        self.needs.get(id).map(|&i| NeedIdx(i))
+    }
+
+    /// The resource with this id.
+    pub fn resource(&self, id: &str) -> Option<ResourceIdx> {
+        self.resources.get(id).map(|&j| ResourceIdx(j))
     }
 }
 
@@ -409,7 +448,7 @@ impl Check<'_> {
 }
 
 /// Validates `data`; `walker` carries the problems of reading, and the paths they broke.
-fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> {
+pub(crate) fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, LoadError> {
     let Walker {
         problems: read_problems,
         broken,

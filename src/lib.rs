@@ -39,6 +39,7 @@
 
 pub mod area;
 pub mod check;
+pub mod diff;
 pub mod eligibility;
 pub mod explain;
 pub mod gen;
@@ -49,8 +50,11 @@ pub mod need;
 pub mod plan;
 pub mod policy;
 pub mod problem;
+pub mod project;
+pub mod report;
 pub mod resource;
 pub mod solve;
+pub mod table;
 pub mod time;
 pub mod vocab;
 

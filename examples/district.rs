@@ -1,0 +1,453 @@
+//! This example shows the analyst's whole day on one district: generate (or load) the three
+//! lists, find the optimal plan, explain it, build the project list and the report, and write
+//! tables and charts into a folder.
+//!
+//! ```text
+//! cargo run --release --example district -- --out out/              # generated district, seed 1
+//! cargo run --release --example district -- --instance d.json --out out/
+//! cargo run --release --example district -- --csv lists/ --out out/  # areas.csv, needs.csv, resources.csv
+//! ```
+//!
+//! Key points:
+//! - `plan.json` is the plan with a certificate on every `capacity_exhausted` unmet entry;
+//!   `report.json` holds coverage, tiers, utilisation, unmet demand, bottlenecks, shadow
+//!   prices and the recruitment advice under `"recruitment"`; `projects.json` the 项目清单.
+//! - The same data as CSV tables (`assignments.csv`, `unmet.csv`, `projects.csv`,
+//!   `by_category.csv`, `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`,
+//!   `recruitment.csv`, `shadow_prices.csv`) and the instance's own lists, for pandas or polars.
+//! - Four SVG charts: coverage by category, tier shares, utilisation histogram, recruitment.
+//! - Progress and timings go to stderr; invalid input exits with code 2.
+
+use duijie::explain::explain;
+use duijie::gen::{generate, Shape};
+use duijie::project::projects;
+use duijie::report::Report;
+use duijie::solve::{FlowSolver, Solver};
+use duijie::table::{read_csv_dir, write_csv_dir, write_table};
+use duijie::{Eligibility, Instance, LoadError, Plan};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district --seed N] --out DIR";
+
+enum Source {
+    Json(PathBuf),
+    Csv(PathBuf),
+    Generate(Shape, u64),
+}
+
+fn main() -> ExitCode {
+    let mut source = Source::Generate(Shape::district(), 1);
+    let (mut shape, mut seed) = (Shape::district(), 1);
+    let mut out = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let Some(v) = args.next() else {
+            return usage(&format!("{a} needs a value"));
+        };
+        match a.as_str() {
+            "--instance" => source = Source::Json(v.into()),
+            "--csv" => source = Source::Csv(v.into()),
+            "--out" => out = Some(PathBuf::from(v)),
+            "--scale" => match Shape::named(&v) {
+                Some(s) => shape = s,
+                None => return usage(&format!("unknown scale {v:?}")),
+            },
+            "--seed" => match v.parse() {
+                Ok(s) => seed = s,
+                Err(_) => return usage(&format!("bad seed {v:?}")),
+            },
+            _ => return usage(&format!("unexpected argument {a:?}")),
+        }
+    }
+    if let Source::Generate(..) = source {
+        source = Source::Generate(shape, seed);
+    }
+    let Some(out) = out else {
+        return usage("no --out folder given");
+    };
+    match run(source, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Input(String),
+    Other(String),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Other(format!("cannot write: {e}"))
+    }
+}
+
+/// Prints a step and its time on stderr.
+fn step<T>(k: usize, what: &str, f: impl FnOnce() -> T) -> T {
+    eprint!("[{k}/7] {what} … ");
+    let t = Instant::now();
+    let r = f();
+    eprintln!("{:.2}s", t.elapsed().as_secs_f64());
+    r
+}
+
+fn run(source: Source, out: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(out)?;
+    let instance = step(1, "loading the lists", || match &source {
+        Source::Json(p) => std::fs::File::open(p)
+            .map_err(LoadError::from)
+            .and_then(|f| Instance::from_reader(std::io::BufReader::new(f))),
+        Source::Csv(d) => read_csv_dir(d),
+        Source::Generate(shape, seed) => Instance::from_data(&generate(shape, *seed)),
+    })
+    .map_err(|e| Failure::Input(e.to_string()))?;
+    eprintln!(
+        "      {} areas, {} needs, {} resources",
+        instance.areas().len(),
+        instance.needs().len(),
+        instance.resources().len()
+    );
+    let eligibility = step(2, "finding who may serve whom", || {
+        Eligibility::build(&instance)
+    });
+    let solution = step(3, "solving (network simplex)", || {
+        FlowSolver::default().solve(eligibility.network())
+    })
+    .map_err(|e| Failure::Other(e.to_string()))?;
+    let mut plan = Plan::from_solution(&instance, &eligibility, &solution);
+    let explanation = step(
+        4,
+        "explaining (certificates, shadow prices, advice)",
+        || explain(&instance, &eligibility, &solution),
+    )
+    .map_err(|e| Failure::Other(e.to_string()))?;
+    explanation.attach(&instance, &mut plan);
+    let (report, projects) = step(5, "building the report and the project list", || {
+        (
+            Report::new(&instance, &plan, &explanation),
+            projects(&instance, &plan),
+        )
+    });
+    step(6, "writing JSON and CSV tables", || {
+        write_tables(&instance, &plan, &report, &projects, out)
+    })?;
+    step(7, "drawing charts", || draw_charts(&report, out)).map_err(Failure::Other)?;
+    eprintln!(
+        "objective={} served={}/{} projects={} advice={} → {}",
+        plan.objective,
+        plan.served,
+        plan.demanded,
+        projects.len(),
+        report.recruitment.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn write_tables(
+    instance: &Instance,
+    plan: &Plan,
+    report: &Report,
+    projects: &[duijie::project::Project],
+    out: &Path,
+) -> std::io::Result<()> {
+    let file = |f: &str| std::fs::File::create(out.join(f)).map(std::io::BufWriter::new);
+    std::fs::write(out.join("plan.json"), plan.to_json_string())?;
+    std::fs::write(out.join("report.json"), report.to_json_string())?;
+    std::fs::write(
+        out.join("projects.json"),
+        serde_json::to_string(projects).unwrap_or_default(),
+    )?;
+    write_csv_dir(instance, out)?;
+    write_table(
+        file("assignments.csv")?,
+        &["need", "resource", "quantity", "tier", "value"],
+        plan.assignments.iter().map(|a| {
+            vec![
+                a.need.as_str().into(),
+                a.resource.as_str().into(),
+                a.quantity.into(),
+                a.tier.as_str().into(),
+                a.value.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("unmet.csv")?,
+        &["need", "quantity", "reason", "certificate"],
+        plan.unmet.iter().map(|u| {
+            let kind = match &u.certificate {
+                Some(duijie::explain::Certificate::Bottleneck { .. }) => "bottleneck",
+                Some(duijie::explain::Certificate::Tradeoff { .. }) => "tradeoff",
+                None => "",
+            };
+            let reason = serde_json::to_value(u.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            vec![
+                u.need.as_str().into(),
+                u.quantity.into(),
+                reason.into(),
+                kind.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("projects.csv")?,
+        &[
+            "id",
+            "resource",
+            "category",
+            "community",
+            "tier",
+            "needs",
+            "quantity",
+            "value",
+            "stage",
+        ],
+        projects.iter().map(|p| {
+            let needs: Vec<String> = p
+                .needs
+                .iter()
+                .map(|n| format!("{}×{}", n.need, n.quantity))
+                .collect();
+            vec![
+                p.id.as_str().into(),
+                p.resource.as_str().into(),
+                p.category.as_str().into(),
+                p.community.as_str().into(),
+                p.tier.as_str().into(),
+                needs.join(";").into(),
+                p.quantity.into(),
+                p.value.into(),
+                p.stage.chinese().into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("by_category.csv")?,
+        &["category", "demanded", "served", "unmet"],
+        report.by_category.iter().map(|c| {
+            vec![
+                c.category.as_str().into(),
+                c.demanded.into(),
+                c.served.into(),
+                c.unmet.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("unmet_by_community.csv")?,
+        &["community", "unmet"],
+        report
+            .unmet_by_community
+            .iter()
+            .map(|c| vec![c.key.as_str().into(), c.units.into()]),
+    )?;
+    write_table(
+        file("tiers.csv")?,
+        &["tier", "units", "share"],
+        report
+            .tiers
+            .iter()
+            .map(|t| vec![t.tier.as_str().into(), t.units.into(), t.share.into()]),
+    )?;
+    write_table(
+        file("utilisation.csv")?,
+        &["from", "to", "resources"],
+        report
+            .utilisation
+            .histogram
+            .iter()
+            .map(|b| vec![b.from.into(), b.to.into(), (b.resources as i64).into()]),
+    )?;
+    write_table(
+        file("recruitment.csv")?,
+        &["category", "community", "value"],
+        report.recruitment.iter().map(|a| {
+            vec![
+                a.category.as_str().into(),
+                a.community.as_str().into(),
+                a.value.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("shadow_prices.csv")?,
+        &["resource", "value"],
+        report
+            .shadow_prices
+            .iter()
+            .map(|s| vec![s.resource.as_str().into(), s.value.into()]),
+    )
+}
+
+/// A horizontal bar chart of labelled values (one or two series side by side), first label
+/// at the top; `percent` shows the axis as percentages of 1.
+fn bars(
+    path: &Path,
+    title: &str,
+    labels: &[String],
+    series: &[(&str, Vec<f64>, RGBColor)],
+    percent: bool,
+) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let height = 130 + 28 * labels.len() as u32;
+    let root = SVGBackend::new(path, (960, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let max = series
+        .iter()
+        .flat_map(|s| s.1.iter().copied())
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(14)
+        .margin_left(240)
+        .x_label_area_size(36)
+        .build_cartesian_2d(0.0..max * 1.1, 0.0..labels.len().max(1) as f64)
+        .map_err(|e| err(&e))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_labels(8)
+        .x_label_formatter(&|x| {
+            if percent {
+                format!("{:.0}%", x * 100.0)
+            } else {
+                format!("{x:.0}")
+            }
+        })
+        .draw()
+        .map_err(|e| err(&e))?;
+    let k = series.len() as f64;
+    let top = labels.len() as f64 - 1.0;
+    for (s, (name, values, color)) in series.iter().enumerate() {
+        let color = *color;
+        let slot = |i: usize| top - i as f64 + 0.12 + 0.76 * (k - 1.0 - s as f64) / k;
+        chart
+            .draw_series(values.iter().enumerate().map(|(i, &v)| {
+                Rectangle::new([(0.0, slot(i)), (v, slot(i) + 0.76 / k)], color.filled())
+            }))
+            .map_err(|e| err(&e))?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    }
+    let style =
+        TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, label) in labels.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, top - i as f64 + 0.5));
+        root.draw(&Text::new(label.clone(), (x - 8, y), style.clone()))
+            .map_err(|e| err(&e))?;
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}
+
+fn draw_charts(report: &Report, out: &Path) -> Result<(), String> {
+    let cats: Vec<String> = report
+        .by_category
+        .iter()
+        .map(|c| c.category.clone())
+        .collect();
+    bars(
+        &out.join("coverage_by_category.svg"),
+        "Units demanded and served by category (most unmet first)",
+        &cats,
+        &[
+            (
+                "demanded",
+                report
+                    .by_category
+                    .iter()
+                    .map(|c| c.demanded as f64)
+                    .collect(),
+                RGBColor(150, 150, 150),
+            ),
+            (
+                "served",
+                report.by_category.iter().map(|c| c.served as f64).collect(),
+                RGBColor(200, 30, 30),
+            ),
+        ],
+        false,
+    )?;
+    let tiers: Vec<String> = report
+        .tiers
+        .iter()
+        .map(|t| t.tier.as_str().to_owned())
+        .collect();
+    bars(
+        &out.join("tiers.svg"),
+        "Share of served units by tier",
+        &tiers,
+        &[(
+            "share",
+            report.tiers.iter().map(|t| t.share).collect(),
+            RGBColor(30, 90, 200),
+        )],
+        true,
+    )?;
+    let buckets: Vec<String> = report
+        .utilisation
+        .histogram
+        .iter()
+        .map(|b| format!("{:.0}–{:.0}%", b.from * 100.0, b.to * 100.0))
+        .collect();
+    bars(
+        &out.join("utilisation.svg"),
+        "Resources by utilisation",
+        &buckets,
+        &[(
+            "resources",
+            report
+                .utilisation
+                .histogram
+                .iter()
+                .map(|b| b.resources as f64)
+                .collect(),
+            RGBColor(30, 150, 80),
+        )],
+        false,
+    )?;
+    let top: Vec<&duijie::explain::Advice> = report.recruitment.iter().take(15).collect();
+    bars(
+        &out.join("recruitment.svg"),
+        "Where one more volunteer adds the most (rise of the optimum)",
+        &top.iter()
+            .map(|a| format!("{} @ {}", a.category, a.community))
+            .collect::<Vec<_>>(),
+        &[(
+            "value",
+            top.iter().map(|a| a.value as f64).collect(),
+            RGBColor(220, 140, 20),
+        )],
+        false,
+    )
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("{msg}\n{USAGE}");
+    ExitCode::from(2)
+}
