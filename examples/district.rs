@@ -185,7 +185,7 @@ fn write_tables(
     )?;
     write_table(
         file("unmet.csv")?,
-        &["need", "quantity", "reason", "certificate"],
+        &["need", "quantity", "reason", "certificate", "explanation"],
         plan.unmet.iter().map(|u| {
             let kind = match &u.certificate {
                 Some(duijie::explain::Certificate::Bottleneck { .. }) => "bottleneck",

@@ -58,6 +58,32 @@ pub enum Certificate {
     },
 }
 
+impl std::fmt::Display for Certificate {
+    /// One sentence for a secretary: "3 needs ask for 7 units; the 2 resources that may serve
+    /// any of them have 5", or "to serve one more unit of N7: N7 → M1, N3 M1 → O5; net −20".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Certificate::Bottleneck { needs, resources, demand, capacity } => write!(
+                f,
+                "{} needs ask for {demand} units; the {} resources that may serve any of them have {capacity}",
+                needs.len(),
+                resources.len()
+            ),
+            Certificate::Tradeoff { moves, net_value } => {
+                let first = moves.first().map_or("?", |m| m.need.as_str());
+                write!(f, "to serve one more unit of {first}:")?;
+                for (k, m) in moves.iter().enumerate() {
+                    let sep = if k == 0 { " " } else { ", " };
+                    let from = m.from.as_deref().unwrap_or("");
+                    let to = m.to.as_deref().unwrap_or("unserved");
+                    write!(f, "{sep}{} {from}{}→ {to}", m.need, if from.is_empty() { "" } else { " " })?;
+                }
+                write!(f, "; net {net_value}")
+            }
+        }
+    }
+}
+
 /// One cell of recruitment advice: the exact rise of the optimum if one `member` resource
 /// with this single category, capacity 1, home and `serves` = this community, no skills, no
 /// window and no cost were added.

@@ -209,3 +209,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn certificates_read_as_sentences() {
+    use duijie::explain::Move;
+    let b = Certificate::Bottleneck {
+        needs: vec!["N1".into(), "N2".into()],
+        resources: vec!["R1".into()],
+        demand: 5,
+        capacity: 3,
+    };
+    assert_eq!(
+        b.to_string(),
+        "2 needs ask for 5 units; the 1 resources that may serve any of them have 3"
+    );
+    let mv = |need: &str, from: Option<&str>, to: Option<&str>| Move {
+        need: need.into(),
+        from: from.map(Into::into),
+        to: to.map(Into::into),
+        quantity: 1,
+    };
+    let t = Certificate::Tradeoff {
+        moves: vec![mv("N7", None, Some("M1")), mv("N3", Some("M1"), None)],
+        net_value: -20,
+    };
+    assert_eq!(
+        t.to_string(),
+        "to serve one more unit of N7: N7 → M1, N3 M1 → unserved; net -20"
+    );
+}
