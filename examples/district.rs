@@ -23,7 +23,7 @@ use duijie::gen::{generate, Shape};
 use duijie::project::projects;
 use duijie::report::Report;
 use duijie::solve::{FlowSolver, Solver};
-use duijie::table::{read_csv_dir, write_csv_dir, write_table};
+use duijie::table::{read_csv_dir, write_analysis};
 use duijie::{Eligibility, Instance, LoadError, Plan};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -140,7 +140,7 @@ fn run(source: Source, out: &Path) -> Result<(), Failure> {
         )
     });
     step(6, "writing JSON and CSV tables", || {
-        write_tables(&instance, &plan, &report, &projects, out)
+        write_analysis(out, &instance, &plan, &report, &projects)
     })?;
     step(7, "drawing charts", || draw_charts(&report, out)).map_err(Failure::Other)?;
     eprintln!(
@@ -153,145 +153,6 @@ fn run(source: Source, out: &Path) -> Result<(), Failure> {
         out.display()
     );
     Ok(())
-}
-
-fn write_tables(
-    instance: &Instance,
-    plan: &Plan,
-    report: &Report,
-    projects: &[duijie::project::Project],
-    out: &Path,
-) -> std::io::Result<()> {
-    let file = |f: &str| std::fs::File::create(out.join(f)).map(std::io::BufWriter::new);
-    std::fs::write(out.join("plan.json"), plan.to_json_string())?;
-    std::fs::write(out.join("report.json"), report.to_json_string())?;
-    std::fs::write(
-        out.join("projects.json"),
-        serde_json::to_string(projects).unwrap_or_default(),
-    )?;
-    write_csv_dir(instance, out)?;
-    write_table(
-        file("assignments.csv")?,
-        &["need", "resource", "quantity", "tier", "value"],
-        plan.assignments.iter().map(|a| {
-            vec![
-                a.need.as_str().into(),
-                a.resource.as_str().into(),
-                a.quantity.into(),
-                a.tier.as_str().into(),
-                a.value.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("unmet.csv")?,
-        &["need", "quantity", "reason", "certificate", "explanation"],
-        plan.unmet.iter().map(|u| {
-            let kind = match &u.certificate {
-                Some(duijie::explain::Certificate::Bottleneck { .. }) => "bottleneck",
-                Some(duijie::explain::Certificate::Tradeoff { .. }) => "tradeoff",
-                None => "",
-            };
-            let reason = serde_json::to_value(u.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            vec![
-                u.need.as_str().into(),
-                u.quantity.into(),
-                reason.into(),
-                kind.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("projects.csv")?,
-        &[
-            "id",
-            "resource",
-            "category",
-            "community",
-            "tier",
-            "needs",
-            "quantity",
-            "value",
-            "stage",
-        ],
-        projects.iter().map(|p| {
-            let needs: Vec<String> = p
-                .needs
-                .iter()
-                .map(|n| format!("{}×{}", n.need, n.quantity))
-                .collect();
-            vec![
-                p.id.as_str().into(),
-                p.resource.as_str().into(),
-                p.category.as_str().into(),
-                p.community.as_str().into(),
-                p.tier.as_str().into(),
-                needs.join(";").into(),
-                p.quantity.into(),
-                p.value.into(),
-                p.stage.chinese().into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("by_category.csv")?,
-        &["category", "demanded", "served", "unmet"],
-        report.by_category.iter().map(|c| {
-            vec![
-                c.category.as_str().into(),
-                c.demanded.into(),
-                c.served.into(),
-                c.unmet.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("unmet_by_community.csv")?,
-        &["community", "unmet"],
-        report
-            .unmet_by_community
-            .iter()
-            .map(|c| vec![c.key.as_str().into(), c.units.into()]),
-    )?;
-    write_table(
-        file("tiers.csv")?,
-        &["tier", "units", "share"],
-        report
-            .tiers
-            .iter()
-            .map(|t| vec![t.tier.as_str().into(), t.units.into(), t.share.into()]),
-    )?;
-    write_table(
-        file("utilisation.csv")?,
-        &["from", "to", "resources"],
-        report
-            .utilisation
-            .histogram
-            .iter()
-            .map(|b| vec![b.from.into(), b.to.into(), (b.resources as i64).into()]),
-    )?;
-    write_table(
-        file("recruitment.csv")?,
-        &["category", "community", "value"],
-        report.recruitment.iter().map(|a| {
-            vec![
-                a.category.as_str().into(),
-                a.community.as_str().into(),
-                a.value.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("shadow_prices.csv")?,
-        &["resource", "value"],
-        report
-            .shadow_prices
-            .iter()
-            .map(|s| vec![s.resource.as_str().into(), s.value.into()]),
-    )
 }
 
 /// A horizontal bar chart of labelled values (one or two series side by side), first label

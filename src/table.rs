@@ -1,6 +1,6 @@
 //! CSV for analysts: the three lists read from `areas.csv`, `needs.csv` and `resources.csv`
 //! (one row per item, a header row, list cells separated by `;`), and plans, projects and
-//! reports written as tables.
+//! reports written as tables ([`write_analysis`]).
 //!
 //! | file | columns (required in bold) |
 //! |---|---|
@@ -14,12 +14,16 @@
 //! with `=`, `+`, `-` or `@` get a leading `'`, so spreadsheets do not run them as formulas.
 
 use crate::area::Level;
+use crate::explain::Certificate;
 use crate::instance::{
     self, AreaData, Instance, InstanceData, LoadError, NeedData, ResourceData, WindowData,
 };
 use crate::json::Walker;
 use crate::limits;
+use crate::plan::Plan;
 use crate::problem::{Code, Problem, Problems};
+use crate::project::Project;
+use crate::report::Report;
 use crate::resource::Kind;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -532,5 +536,157 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
                 e,
             ]
         }),
+    )
+}
+
+/// Writes everything an analyst reads into `out`: `plan.json`, `report.json`,
+/// `projects.json`, the instance's three lists, and the tables `assignments.csv`,
+/// `unmet.csv` (with each certificate as a sentence), `projects.csv`, `by_category.csv`,
+/// `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`, `recruitment.csv` and
+/// `shadow_prices.csv`.
+///
+/// # Errors
+/// Any write error.
+pub fn write_analysis(
+    out: &Path,
+    instance: &Instance,
+    plan: &Plan,
+    report: &Report,
+    projects: &[Project],
+) -> std::io::Result<()> {
+    let file = |f: &str| std::fs::File::create(out.join(f)).map(std::io::BufWriter::new);
+    std::fs::write(out.join("plan.json"), plan.to_json_string())?;
+    std::fs::write(out.join("report.json"), report.to_json_string())?;
+    std::fs::write(
+        out.join("projects.json"),
+        serde_json::to_string(projects).unwrap_or_default(),
+    )?;
+    write_csv_dir(instance, out)?;
+    write_table(
+        file("assignments.csv")?,
+        &["need", "resource", "quantity", "tier", "value"],
+        plan.assignments.iter().map(|a| {
+            vec![
+                a.need.as_str().into(),
+                a.resource.as_str().into(),
+                a.quantity.into(),
+                a.tier.as_str().into(),
+                a.value.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("unmet.csv")?,
+        &["need", "quantity", "reason", "certificate", "explanation"],
+        plan.unmet.iter().map(|u| {
+            let kind = match &u.certificate {
+                Some(Certificate::Bottleneck { .. }) => "bottleneck",
+                Some(Certificate::Tradeoff { .. }) => "tradeoff",
+                None => "",
+            };
+            let reason = serde_json::to_value(u.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let text = u
+                .certificate
+                .as_ref()
+                .map_or(String::new(), ToString::to_string);
+            vec![
+                u.need.as_str().into(),
+                u.quantity.into(),
+                reason.into(),
+                kind.into(),
+                text.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("projects.csv")?,
+        &[
+            "id",
+            "resource",
+            "category",
+            "community",
+            "tier",
+            "needs",
+            "quantity",
+            "value",
+            "stage",
+        ],
+        projects.iter().map(|p| {
+            let needs: Vec<String> = p
+                .needs
+                .iter()
+                .map(|n| format!("{}×{}", n.need, n.quantity))
+                .collect();
+            vec![
+                p.id.as_str().into(),
+                p.resource.as_str().into(),
+                p.category.as_str().into(),
+                p.community.as_str().into(),
+                p.tier.as_str().into(),
+                needs.join(";").into(),
+                p.quantity.into(),
+                p.value.into(),
+                p.stage.chinese().into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("by_category.csv")?,
+        &["category", "demanded", "served", "unmet"],
+        report.by_category.iter().map(|c| {
+            vec![
+                c.category.as_str().into(),
+                c.demanded.into(),
+                c.served.into(),
+                c.unmet.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("unmet_by_community.csv")?,
+        &["community", "unmet"],
+        report
+            .unmet_by_community
+            .iter()
+            .map(|c| vec![c.key.as_str().into(), c.units.into()]),
+    )?;
+    write_table(
+        file("tiers.csv")?,
+        &["tier", "units", "share"],
+        report
+            .tiers
+            .iter()
+            .map(|t| vec![t.tier.as_str().into(), t.units.into(), t.share.into()]),
+    )?;
+    write_table(
+        file("utilisation.csv")?,
+        &["from", "to", "resources"],
+        report
+            .utilisation
+            .histogram
+            .iter()
+            .map(|b| vec![b.from.into(), b.to.into(), (b.resources as i64).into()]),
+    )?;
+    write_table(
+        file("recruitment.csv")?,
+        &["category", "community", "value"],
+        report.recruitment.iter().map(|a| {
+            vec![
+                a.category.as_str().into(),
+                a.community.as_str().into(),
+                a.value.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("shadow_prices.csv")?,
+        &["resource", "value"],
+        report
+            .shadow_prices
+            .iter()
+            .map(|s| vec![s.resource.as_str().into(), s.value.into()]),
     )
 }
