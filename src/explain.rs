@@ -184,12 +184,6 @@ impl<'a> Residual<'a> {
         &self.carried[self.carried_start[j] as usize..self.carried_start[j + 1] as usize]
     }
 
-    /// Reduced cost of assigning one more unit on arc `a` (≥ 0 at optimality).
-    fn rc(&self, a: usize) -> i64 {
-        let i = self.tail[a] as usize;
-        self.u[i] + self.w[self.net.head[a] as usize] - self.net.value[a]
-    }
-
     /// Dijkstra over reduced costs from `sources` (node, initial distance): needs are nodes
     /// `0..n`, resources `n..n+m`. Calls `reached` whenever a node's distance drops, and stops
     /// when `stop` holds for the distance being settled. Records the arc each node was reached
@@ -218,10 +212,13 @@ impl<'a> Residual<'a> {
                 break;
             }
             if v < n {
+                // Reduced cost of one more unit on arc a: u + w − value (≥ 0 at optimality).
+                let du = d + self.u[v];
                 for a in self.net.out(v) {
-                    let (to, nd) = (n + self.net.head[a] as usize, d + self.rc(a));
-                    if s.lower(to, nd, a as u32) {
-                        reached(to, nd);
+                    let j = self.net.head[a] as usize;
+                    let nd = du + self.w[j] - self.net.value[a];
+                    if s.lower(n + j, nd, a as u32) {
+                        reached(n + j, nd);
                     }
                 }
             } else {
