@@ -7,7 +7,9 @@
 //! Data flows one way: [`Instance`] (read and validated, every problem reported at once) →
 //! [`Eligibility`] (who may serve whom, with tier and value) → a [`solve::Solver`] over a
 //! numeric network → [`Plan`] (assignments and unmet demand with reasons), which
-//! [`check()`] re-verifies independently.
+//! [`check()`] re-verifies independently → [`explain`] (certificates for unmet demand, shadow
+//! prices, recruitment advice), [`project`] (项目清单), [`report`], [`diff`] and [`table`]
+//! (CSV in and out) for analysts.
 //!
 //! ```
 //! let json = r#"{

@@ -46,8 +46,8 @@ pub struct FlowSolver {
     /// default: the greedy basis is primal-good but dual-poor, and on generated district
     /// instances it needs 97% degenerate pivots and runs slower than the empty start.
     pub warm_start: bool,
-    /// Merge interchangeable resources and needs before the simplex (exact; see
-    /// [`super::reduce`]).
+    /// Merge interchangeable resources (same needs, same values) and then interchangeable
+    /// needs into classes before the simplex; exact, and the flows and duals are split back.
     pub reduce: bool,
     /// Stop with [`SolveError::LimitReached`] after this many pivots (`None`: a cap far above
     /// what strongly feasible pivoting needs in practice, `50·(arcs + nodes) + 10⁶`).
