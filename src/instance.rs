@@ -163,13 +163,33 @@ impl Instance {
         validate(&data, walker)
     }
 
-    /// Reads and validates an instance from a reader (a file, stdin).
+    /// Reads and validates an instance from a reader (a file, stdin), at most
+    /// [`limits::MAX_INPUT_BYTES`] bytes.
     ///
     /// # Errors
-    /// As [`Instance::from_json_str`], and [`LoadError::Io`] if reading fails.
-    pub fn from_reader(mut reader: impl Read) -> Result<Instance, LoadError> {
+    /// As [`Instance::from_json_str`]; [`LoadError::Io`] if reading fails; a `too_large`
+    /// problem, before parsing, for a longer input.
+    pub fn from_reader(reader: impl Read) -> Result<Instance, LoadError> {
+        Instance::from_reader_at_most(reader, limits::MAX_INPUT_BYTES)
+    }
+
+    /// As [`Instance::from_reader`], with a chosen byte limit (a service may want a lower one).
+    ///
+    /// # Errors
+    /// As [`Instance::from_reader`].
+    pub fn from_reader_at_most(reader: impl Read, max_bytes: u64) -> Result<Instance, LoadError> {
         let mut text = String::new();
-        reader.read_to_string(&mut text)?;
+        reader
+            .take(max_bytes.saturating_add(1))
+            .read_to_string(&mut text)?;
+        if text.len() as u64 > max_bytes {
+            let msg = format!("the input is longer than {max_bytes} bytes");
+            return Err(LoadError::Invalid(Problems(vec![Problem::new(
+                Code::TooLarge,
+                "",
+                msg,
+            )])));
+        }
         Instance::from_json_str(&text)
     }
 

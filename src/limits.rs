@@ -25,5 +25,8 @@ pub const MAX_PENALTY: i64 = 1_000_000_000;
 pub const MAX_DEADLINE_HOURS: i64 = 87_600;
 /// Most items in one list (areas, needs or resources).
 pub const MAX_ITEMS: usize = 10_000_000;
+/// Longest input read by [`crate::Instance::from_reader`], in bytes (1 GiB; a district plan
+/// of 100,000 needs is about 25 MB).
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 /// Longest id, in bytes.
 pub const MAX_ID_BYTES: usize = 256;

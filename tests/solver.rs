@@ -294,3 +294,49 @@ proptest! {
         prop_assert_eq!(flow.objective, lp.objective);
     }
 }
+
+/// C5: solvers in several threads at once give the same answers as one after another.
+#[test]
+fn threads_agree_with_serial_runs() {
+    let nets: Vec<Network> = (0..8u64)
+        .map(|seed| {
+            let data = duijie::gen::generate(&duijie::gen::Shape::tiny(), seed);
+            let instance = duijie::Instance::from_data(&data).unwrap();
+            duijie::Eligibility::build(&instance).network().clone()
+        })
+        .collect();
+    let serial: Vec<(i64, i64)> = nets
+        .iter()
+        .map(|n| {
+            let f = FlowSolver::default().solve(n).unwrap();
+            let l = LpSolver::new(LpBackend::Microlp).solve(n).unwrap();
+            (f.objective, l.objective)
+        })
+        .collect();
+    let parallel: Vec<(i64, i64, Vec<i64>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = nets
+            .iter()
+            .map(|n| {
+                s.spawn(move || {
+                    let f = FlowSolver::default().solve(n).unwrap();
+                    let l = LpSolver::new(LpBackend::Microlp).solve(n).unwrap();
+                    (f.objective, l.objective, f.flow)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((f, l, flow), (sf, sl)) in parallel.iter().zip(&serial) {
+        assert_eq!((f, l), (sf, sl));
+        assert_eq!(f, sl);
+        assert!(!flow.is_empty() || *f == 0);
+    }
+    let again: Vec<Vec<i64>> = nets
+        .iter()
+        .map(|n| FlowSolver::default().solve(n).unwrap().flow)
+        .collect();
+    assert!(
+        parallel.iter().zip(&again).all(|(p, a)| &p.2 == a),
+        "byte-equal flows"
+    );
+}

@@ -211,3 +211,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn byte_limit_is_checked_before_parsing() {
+    // An endless input stops at the limit, without reading it all or parsing it.
+    let endless = std::io::repeat(b'[');
+    match Instance::from_reader_at_most(endless, 4096) {
+        Err(LoadError::Invalid(p)) => assert_eq!(p.0[0].code, Code::TooLarge),
+        other => panic!("{other:?}"),
+    }
+    let small = with(NEED, RESOURCE);
+    assert!(Instance::from_reader_at_most(small.as_bytes(), small.len() as u64).is_ok());
+    assert!(Instance::from_reader_at_most(small.as_bytes(), small.len() as u64 - 1).is_err());
+}
