@@ -49,6 +49,7 @@ pub mod instance;
 mod json;
 pub mod limits;
 pub mod need;
+pub mod order;
 pub mod plan;
 pub mod policy;
 pub mod problem;

@@ -1,0 +1,274 @@
+//! The order lifecycle: the sample stream, and random streams that must never reach an illegal
+//! state, leave rejected commands without trace, replay to the same state, and keep the open
+//! allocation optimal (checked with the LP backend).
+
+use duijie::gen::{generate, Rng, Shape};
+use duijie::order::{Ledger, OrderState, TicketState};
+use duijie::solve::{LpBackend, LpSolver};
+use duijie::Instance;
+use proptest::prelude::*;
+use std::path::Path;
+
+fn sample() -> (Instance, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
+    let instance =
+        Instance::from_json_str(&std::fs::read_to_string(dir.join("jianwai.json")).unwrap())
+            .unwrap();
+    (
+        instance,
+        std::fs::read_to_string(dir.join("orders.jsonl")).unwrap(),
+    )
+}
+
+#[test]
+fn the_sample_stream() {
+    let (instance, stream) = sample();
+    let mut ledger = Ledger::new(instance.clone()).unwrap();
+    let mut rejected = Vec::new();
+    for (k, line) in stream.lines().enumerate() {
+        if let Err(e) = ledger.apply_line(line) {
+            rejected.push((k + 1, e.to_string()));
+        }
+    }
+    let lines: Vec<usize> = rejected.iter().map(|r| r.0).collect();
+    // Rating before completion, a double accept, a claim beyond the open units, a need in an
+    // unknown area, an unknown order, a truncated line, time going backwards.
+    assert_eq!(lines, [5, 9, 10, 15, 16, 17, 18], "{rejected:#?}");
+    assert_eq!(
+        ledger.events().len(),
+        stream.lines().count() - rejected.len()
+    );
+    let n01 = ledger.order("N01").unwrap();
+    assert_eq!((n01.state, n01.score), (OrderState::Rated, Some(5)));
+    assert!(n01.tickets.iter().all(|t| t.state == TicketState::Done));
+    assert_eq!(ledger.order("N06").unwrap().state, OrderState::Cancelled);
+    let summary = ledger.summary();
+    assert_eq!(summary.points.get("M-001"), Some(&30));
+    assert_eq!(summary.satisfaction.get("CY-JW-01"), Some(&1.0));
+    let again = Ledger::replay(instance.clone(), &ledger.events_jsonl()).unwrap();
+    assert_eq!(again.summary().to_string(), summary.to_string());
+    // A log with a gap stops there, naming the line.
+    let log = ledger.events_jsonl();
+    let broken: String = log
+        .lines()
+        .enumerate()
+        .filter(|(k, _)| *k != 2)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let err = Ledger::replay(instance, &broken).unwrap_err();
+    assert_eq!(err.line, 3);
+}
+
+/// A random command line over the ledger's orders and resources (and some unknown ones).
+fn command(rng: &mut Rng, ledger: &Ledger, minute: &mut i64, posted: &mut usize) -> String {
+    let orders: Vec<String> = ledger
+        .orders()
+        .iter()
+        .map(|o| o.id.clone())
+        .chain(["NOPE".to_owned()])
+        .collect();
+    let resources: Vec<String> = ledger
+        .instance()
+        .resources()
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(["NOBODY".to_owned()])
+        .collect();
+    let pick = |rng: &mut Rng, v: &[String]| v[rng.range(0, v.len() as i64 - 1) as usize].clone();
+    *minute += if rng.chance(0.05) {
+        -30
+    } else {
+        rng.range(0, 600)
+    };
+    let at = format!(
+        "2026-12-{:02}T{:02}:{:02}:00",
+        1 + (*minute / 1440).clamp(0, 27),
+        (*minute / 60) % 24,
+        minute.rem_euclid(60)
+    );
+    let (o, r) = (pick(rng, &orders), pick(rng, &resources));
+    let rng = &mut *rng;
+    // Mostly aim at orders and tickets in the state the command needs, so that streams go
+    // somewhere; sometimes at anything.
+    let aim = rng.chance(0.7);
+    let ticket_in = |rng: &mut Rng, states: &[TicketState]| {
+        let all: Vec<(String, String)> = ledger
+            .orders()
+            .iter()
+            .flat_map(|o| {
+                o.tickets
+                    .iter()
+                    .filter(|t| states.contains(&t.state))
+                    .map(move |t| (o.id.clone(), t.resource.clone()))
+            })
+            .collect();
+        match (aim, all.is_empty()) {
+            (true, false) => all[rng.range(0, all.len() as i64 - 1) as usize].clone(),
+            _ => (o.clone(), r.clone()),
+        }
+    };
+    let order_in = |rng: &mut Rng, state: OrderState| {
+        let all: Vec<String> = ledger
+            .orders()
+            .iter()
+            .filter(|x| x.state == state)
+            .map(|x| x.id.clone())
+            .collect();
+        match (aim, all.is_empty()) {
+            (true, false) => all[rng.range(0, all.len() as i64 - 1) as usize].clone(),
+            _ => o.clone(),
+        }
+    };
+    match rng.range(0, 12) {
+        0 => {
+            *posted += 1;
+            let areas: Vec<String> = ledger
+                .instance()
+                .areas()
+                .iter()
+                .map(|(_, a)| a.id.clone())
+                .collect();
+            let cats: Vec<String> = (0..ledger.instance().categories().len())
+                .map(|c| ledger.instance().categories().name(c as u32).to_owned())
+                .collect();
+            format!(
+                r#"{{"cmd": "post", "at": "{at}", "by": "h", "need": {{"id": "P{posted}", "area": "{}", "category": "{}", "quantity": {}}}}}"#,
+                pick(rng, &areas),
+                pick(rng, &cats),
+                rng.range(0, 4)
+            )
+        }
+        1 => {
+            let o = order_in(rng, OrderState::Posted);
+            format!(
+                r#"{{"cmd": "review", "at": "{at}", "by": "c", "order": "{o}", "approve": {}}}"#,
+                rng.chance(0.8)
+            )
+        }
+        2 => {
+            let (to, tr) = ticket_in(rng, &[TicketState::Offered]);
+            format!(
+                r#"{{"cmd": "accept", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
+            )
+        }
+        3 => {
+            let (to, tr) = ticket_in(rng, &[TicketState::Offered]);
+            format!(
+                r#"{{"cmd": "decline", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
+            )
+        }
+        4 => {
+            let o = order_in(rng, OrderState::Listed);
+            format!(
+                r#"{{"cmd": "claim", "at": "{at}", "by": "r", "order": "{o}", "resource": "{r}", "quantity": {}}}"#,
+                rng.range(0, 3)
+            )
+        }
+        5 => {
+            let (to, tr) = ticket_in(rng, &[TicketState::Accepted]);
+            format!(
+                r#"{{"cmd": "agree", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}", "schedule": "周三"}}"#
+            )
+        }
+        6 => {
+            let (to, tr) = ticket_in(rng, &[TicketState::Accepted, TicketState::Agreed]);
+            format!(
+                r#"{{"cmd": "complete", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
+            )
+        }
+        7 => {
+            let o = order_in(rng, OrderState::Completed);
+            format!(
+                r#"{{"cmd": "rate", "at": "{at}", "by": "h", "order": "{o}", "score": {}}}"#,
+                rng.range(0, 6)
+            )
+        }
+        8 => {
+            let (to, tr) = ticket_in(rng, &[TicketState::Accepted, TicketState::Agreed]);
+            format!(
+                r#"{{"cmd": "withdraw", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
+            )
+        }
+        9 => format!(
+            r#"{{"cmd": "cancel", "at": "{at}", "by": "c", "order": "{}"}}"#,
+            if rng.chance(0.3) {
+                o.clone()
+            } else {
+                order_in(rng, OrderState::Posted)
+            }
+        ),
+        10 => format!(r#"{{"cmd": "tick", "at": "{at}", "by": "clock"}}"#),
+        _ => format!(r#"{{"cmd": "accept", "at": "{at}", "by": "r", "order": "{o}""#),
+    }
+}
+
+fn check_invariants(ledger: &Ledger) {
+    let instance = ledger.instance();
+    let mut committed = vec![0i64; instance.resources().len()];
+    let mut offered = vec![0i64; instance.resources().len()];
+    for o in ledger.orders() {
+        let total: i64 = o.tickets.iter().map(|t| t.quantity).sum();
+        assert!(
+            total <= o.need.quantity,
+            "order {} holds {total} > {}",
+            o.id,
+            o.need.quantity
+        );
+        match o.state {
+            OrderState::Completed | OrderState::Rated => {
+                assert!(o.tickets.iter().all(|t| t.state == TicketState::Done))
+            }
+            OrderState::Posted | OrderState::Rejected => assert!(o.tickets.is_empty()),
+            OrderState::Cancelled => {
+                assert!(o.tickets.iter().all(|t| t.state == TicketState::Done))
+            }
+            OrderState::Listed => {}
+        }
+        assert_eq!(o.score.is_some(), o.state == OrderState::Rated);
+        for t in &o.tickets {
+            assert!(t.quantity > 0 && t.value > 0);
+            let j = instance.find_resource(&t.resource).unwrap().get();
+            if t.state == TicketState::Offered {
+                offered[j] += t.quantity;
+            } else {
+                committed[j] += t.quantity;
+            }
+        }
+    }
+    for (j, r) in instance.resources().iter().enumerate() {
+        assert!(
+            committed[j] + offered[j] <= i64::from(r.capacity),
+            "resource {} over capacity",
+            r.id
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn random_streams(seed in any::<u64>(), steps in 1usize..60) {
+        let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
+        let mut ledger = Ledger::new(instance.clone()).unwrap();
+        let lp = LpSolver::new(LpBackend::Microlp);
+        let (mut rng, mut minute, mut posted) = (Rng::new(seed), 0i64, 0usize);
+        let mut stream = Vec::new();
+        for _ in 0..steps {
+            let line = command(&mut rng, &ledger, &mut minute, &mut posted);
+            let before = (ledger.summary().to_string(), ledger.events().len());
+            match ledger.apply_line(&line) {
+                Ok(()) => {
+                    prop_assert_eq!(ledger.events().len(), before.1 + 1);
+                    let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
+                    prop_assert_eq!(value, optimum, "open allocation after {}", line);
+                }
+                Err(_) => prop_assert_eq!((ledger.summary().to_string(), ledger.events().len()), before),
+            }
+            check_invariants(&ledger);
+            stream.push(line);
+        }
+        let again = Ledger::replay(instance, &ledger.events_jsonl()).unwrap();
+        prop_assert_eq!(again.summary().to_string(), ledger.summary().to_string());
+    }
+}
