@@ -687,6 +687,45 @@ fn report_cycles(c: &mut Check<'_>, data: &InstanceData, parent: &[Option<usize>
     }
 }
 
+/// A need in the terms of `areas` and the vocabularies; `None` when its area, category or a
+/// skill is not among them or a number or time does not fit (validation rules those out).
+pub(crate) fn need_from_data(
+    n: &NeedData,
+    areas: &Areas,
+    categories: &Vocab,
+    skills: &Vocab,
+) -> Option<Need> {
+    let mut skill_set: Vec<SkillIdx> = n
+        .skills
+        .iter()
+        .map(|s| skills.find(s).map(SkillIdx))
+        .collect::<Option<_>>()?;
+    skill_set.sort_unstable();
+    skill_set.dedup();
+    Some(Need {
+        id: n.id.clone(),
+        area: areas.find(&n.area)?,
+        category: CategoryIdx(categories.find(&n.category)?),
+        quantity: u32::try_from(n.quantity).ok()?,
+        priority: u8::try_from(n.priority).ok()?,
+        vulnerable: n.vulnerable,
+        skills: skill_set,
+        window: match &n.window {
+            Some(w) => Some(Window {
+                start: DateTime::parse(&w.start)?,
+                end: DateTime::parse(&w.end)?,
+            }),
+            None => None,
+        },
+        max_unit_cost: match n.max_unit_cost {
+            Some(m) => Some(u32::try_from(m).ok()?),
+            None => None,
+        },
+        requester: n.requester.clone(),
+        title: n.title.clone(),
+    })
+}
+
 /// Builds the instance from data that passed validation.
 fn build(data: &InstanceData) -> Option<Instance> {
     let mut area_order: Vec<usize> = (0..data.areas.len()).collect();
@@ -747,22 +786,7 @@ fn build(data: &InstanceData) -> Option<Instance> {
 
     let mut needs = Vec::with_capacity(data.needs.len());
     for n in &data.needs {
-        needs.push(Need {
-            id: n.id.clone(),
-            area: area(&n.area)?,
-            category: CategoryIdx(categories.find(&n.category)?),
-            quantity: u32::try_from(n.quantity).ok()?,
-            priority: u8::try_from(n.priority).ok()?,
-            vulnerable: n.vulnerable,
-            skills: skill_set(&n.skills)?,
-            window: window(&n.window)?,
-            max_unit_cost: match n.max_unit_cost {
-                Some(m) => Some(u32::try_from(m).ok()?),
-                None => None,
-            },
-            requester: n.requester.clone(),
-            title: n.title.clone(),
-        });
+        needs.push(need_from_data(n, &areas, &categories, &skills)?);
     }
     needs.sort_by(|a, b| a.id.cmp(&b.id));
 

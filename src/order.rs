@@ -881,32 +881,7 @@ impl Ledger {
     /// The need in the instance's terms; `None` if no resource knows its category or a skill.
     fn resolve(&self, d: &NeedData) -> Option<Need> {
         let i = &self.instance;
-        let mut skills: Vec<_> = d
-            .skills
-            .iter()
-            .map(|s| i.skills().find(s).map(crate::vocab::SkillIdx))
-            .collect::<Option<_>>()?;
-        skills.sort_unstable();
-        skills.dedup();
-        Some(Need {
-            id: d.id.clone(),
-            area: i.areas().find(&d.area)?,
-            category: crate::vocab::CategoryIdx(i.categories().find(&d.category)?),
-            quantity: u32::try_from(d.quantity).ok()?,
-            priority: u8::try_from(d.priority).ok()?,
-            vulnerable: d.vulnerable,
-            skills,
-            window: match &d.window {
-                Some(w) => Some(crate::time::Window {
-                    start: DateTime::parse(&w.start)?,
-                    end: DateTime::parse(&w.end)?,
-                }),
-                None => None,
-            },
-            max_unit_cost: d.max_unit_cost.and_then(|m| u32::try_from(m).ok()),
-            requester: None,
-            title: None,
-        })
+        crate::instance::need_from_data(d, i.areas(), i.categories(), i.skills())
     }
 
     /// The open part as a network: one left node per outstanding offer (with the re-offer
