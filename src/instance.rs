@@ -687,6 +687,28 @@ fn report_cycles(c: &mut Check<'_>, data: &InstanceData, parent: &[Option<usize>
     }
 }
 
+/// Skill names as a sorted set of indices; `None` if one is not in `skills`.
+fn skill_set(names: &[String], skills: &Vocab) -> Option<Vec<SkillIdx>> {
+    let mut v: Vec<SkillIdx> = names
+        .iter()
+        .map(|s| skills.find(s).map(SkillIdx))
+        .collect::<Option<_>>()?;
+    v.sort_unstable();
+    v.dedup();
+    Some(v)
+}
+
+/// A contract window as times: `Some(None)` without a window, `None` if a time does not parse.
+fn window(w: &Option<WindowData>) -> Option<Option<Window>> {
+    match w {
+        None => Some(None),
+        Some(w) => Some(Some(Window {
+            start: DateTime::parse(&w.start)?,
+            end: DateTime::parse(&w.end)?,
+        })),
+    }
+}
+
 /// A need in the terms of `areas` and the vocabularies; `None` when its area, category or a
 /// skill is not among them or a number or time does not fit (validation rules those out).
 pub(crate) fn need_from_data(
@@ -695,13 +717,6 @@ pub(crate) fn need_from_data(
     categories: &Vocab,
     skills: &Vocab,
 ) -> Option<Need> {
-    let mut skill_set: Vec<SkillIdx> = n
-        .skills
-        .iter()
-        .map(|s| skills.find(s).map(SkillIdx))
-        .collect::<Option<_>>()?;
-    skill_set.sort_unstable();
-    skill_set.dedup();
     Some(Need {
         id: n.id.clone(),
         area: areas.find(&n.area)?,
@@ -709,14 +724,8 @@ pub(crate) fn need_from_data(
         quantity: u32::try_from(n.quantity).ok()?,
         priority: u8::try_from(n.priority).ok()?,
         vulnerable: n.vulnerable,
-        skills: skill_set,
-        window: match &n.window {
-            Some(w) => Some(Window {
-                start: DateTime::parse(&w.start)?,
-                end: DateTime::parse(&w.end)?,
-            }),
-            None => None,
-        },
+        skills: skill_set(&n.skills, skills)?,
+        window: window(&n.window)?,
         max_unit_cost: match n.max_unit_cost {
             Some(m) => Some(u32::try_from(m).ok()?),
             None => None,
@@ -765,25 +774,6 @@ fn build(data: &InstanceData) -> Option<Instance> {
             .chain(data.resources.iter().flat_map(|r| r.skills.iter()))
             .map(String::as_str),
     );
-    let skill_set = |names: &[String]| -> Option<Vec<SkillIdx>> {
-        let mut v: Vec<SkillIdx> = names
-            .iter()
-            .map(|s| skills.find(s).map(SkillIdx))
-            .collect::<Option<_>>()?;
-        v.sort_unstable();
-        v.dedup();
-        Some(v)
-    };
-    let window = |w: &Option<WindowData>| -> Option<Option<Window>> {
-        match w {
-            None => Some(None),
-            Some(w) => Some(Some(Window {
-                start: DateTime::parse(&w.start)?,
-                end: DateTime::parse(&w.end)?,
-            })),
-        }
-    };
-
     let mut needs = Vec::with_capacity(data.needs.len());
     for n in &data.needs {
         needs.push(need_from_data(n, &areas, &categories, &skills)?);
@@ -813,7 +803,7 @@ fn build(data: &InstanceData) -> Option<Instance> {
             home,
             serves,
             categories: cats,
-            skills: skill_set(&r.skills)?,
+            skills: skill_set(&r.skills, &skills)?,
             capacity: u32::try_from(r.capacity).ok()?,
             unit_cost: u32::try_from(r.unit_cost).ok()?,
             window: window(&r.window)?,
