@@ -67,10 +67,6 @@ impl Plan {
     /// Reads a verified solution of `eligibility`'s network back into domain terms.
     pub fn from_solution(instance: &Instance, eligibility: &Eligibility, sol: &Solution) -> Plan {
         let net = eligibility.network();
-        let mut used = vec![0i64; net.capacity.len()];
-        for (a, &x) in sol.flow.iter().enumerate() {
-            used[net.head[a] as usize] += x;
-        }
         let mut assignments = Vec::new();
         let mut unmet = Vec::new();
         let mut served = 0;
