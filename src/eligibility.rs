@@ -52,20 +52,7 @@ impl Eligibility {
     /// `O(R·S·C log(R·S·C) + N·(5 log(R·S·C) + k))` for R resources serving S areas in C
     /// categories on average, N needs and k candidate resources per need.
     pub fn build(instance: &Instance) -> Eligibility {
-        let areas = instance.areas();
-        let ncat = instance.categories().len() as u64;
-        // Index: (served area, category) → resources, as one sorted list.
-        let mut index: Vec<(u64, u32)> = Vec::new();
-        for (j, r) in instance.resources().iter().enumerate() {
-            for s in &r.serves {
-                for c in &r.categories {
-                    index.push((u64::from(s.0) * ncat + u64::from(c.0), j as u32));
-                }
-            }
-        }
-        index.sort_unstable();
-        let keys: Vec<u64> = index.iter().map(|e| e.0).collect();
-
+        let index = Index::new(instance);
         let needs = instance.needs();
         let mut net = Network {
             supply: needs.iter().map(|n| i64::from(n.quantity)).collect(),
@@ -84,21 +71,15 @@ impl Eligibility {
         net.start.push(0);
         for (i, need) in needs.iter().enumerate() {
             found.clear();
-            for a in areas.ancestors(need.area) {
-                let key = u64::from(a.0) * ncat + u64::from(need.category.0);
-                let lo = keys.partition_point(|&k| k < key);
-                let hi = lo + keys[lo..].partition_point(|&k| k == key);
-                for &(_, j) in &index[lo..hi] {
-                    if seen[j as usize] == i as u32 {
-                        continue;
-                    }
+            index.candidates(instance, need, |j| {
+                if seen[j as usize] != i as u32 {
                     seen[j as usize] = i as u32;
                     if let Some((t, v)) = assess(instance, need, &instance.resources()[j as usize])
                     {
                         found.push((j, t, v));
                     }
                 }
-            }
+            });
             found.sort_unstable_by_key(|f| f.0);
             for &(j, t, v) in &found {
                 net.head.push(j);
@@ -172,6 +153,61 @@ impl Eligibility {
             .graph(instance)
             .map(|_, id| id.clone(), |_, (t, v)| format!("{t} {v}"));
         format!("{}", petgraph::dot::Dot::new(&g))
+    }
+}
+
+/// Resources by (served area, category), as one sorted list: the index behind [`Eligibility`]
+/// and the order ledger's look-ups for newly posted needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Index {
+    /// `served area × categories + category`, ascending, with the resource.
+    entries: Vec<(u64, u32)>,
+    categories: u64,
+}
+
+impl Index {
+    pub(crate) fn new(instance: &Instance) -> Index {
+        let categories = instance.categories().len() as u64;
+        let mut entries = Vec::new();
+        for (j, r) in instance.resources().iter().enumerate() {
+            for s in &r.serves {
+                for c in &r.categories {
+                    entries.push((u64::from(s.0) * categories + u64::from(c.0), j as u32));
+                }
+            }
+        }
+        entries.sort_unstable();
+        Index {
+            entries,
+            categories,
+        }
+    }
+
+    /// Calls `visit` with every resource that serves an area at or above the need's in its
+    /// category; a resource serving several of those areas comes once for each.
+    fn candidates(&self, instance: &Instance, need: &Need, mut visit: impl FnMut(u32)) {
+        for a in instance.areas().ancestors(need.area) {
+            let key = u64::from(a.0) * self.categories + u64::from(need.category.0);
+            let lo = self.entries.partition_point(|e| e.0 < key);
+            let hi = lo + self.entries[lo..].partition_point(|e| e.0 == key);
+            for &(_, j) in &self.entries[lo..hi] {
+                visit(j);
+            }
+        }
+    }
+
+    /// The resources that may serve `need`, ascending, with the tier and unit value.
+    pub(crate) fn pairs(&self, instance: &Instance, need: &Need) -> Vec<(u32, Level, i64)> {
+        let mut found = Vec::new();
+        self.candidates(instance, need, |j| found.push(j));
+        found.sort_unstable();
+        found.dedup();
+        found
+            .into_iter()
+            .filter_map(|j| {
+                assess(instance, need, &instance.resources()[j as usize]).map(|(t, v)| (j, t, v))
+            })
+            .collect()
     }
 }
 

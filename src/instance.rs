@@ -533,27 +533,12 @@ pub(crate) fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, 
     let need_ids: Vec<&str> = data.needs.iter().map(|n| n.id.as_str()).collect();
     let mut total: i64 = 0;
     for (i, n) in data.needs.iter().enumerate() {
-        let id = n.id.as_str();
-        let p = |f: &str| format!("needs[{i}].{f}");
-        c.name(id, || p("id"), id, "id");
-        if find_area(&n.area).is_none() {
-            c.push(
-                Code::UnknownArea,
-                p("area"),
-                id,
-                format!("area {:?} is not a listed area", n.area),
-            );
-        }
-        c.name(&n.category, || p("category"), id, "category");
-        c.range(n.quantity, 1, limits::MAX_QUANTITY, || p("quantity"), id);
-        c.range(n.priority, 1, 5, || p("priority"), id);
-        for (k, s) in n.skills.iter().enumerate() {
-            c.name(s, || format!("needs[{i}].skills[{k}]"), id, "skill");
-        }
-        c.window(&n.window, || p("window"), id);
-        if let Some(m) = n.max_unit_cost {
-            c.range(m, 0, limits::MAX_UNIT_COST, || p("max_unit_cost"), id);
-        }
+        check_need(
+            &mut c,
+            &format!("needs[{i}]"),
+            n,
+            find_area(&n.area).is_some(),
+        );
         total = total.saturating_add(n.quantity.max(0));
     }
     c.unique("needs", &need_ids);
@@ -648,6 +633,50 @@ pub(crate) fn validate(data: &InstanceData, walker: Walker) -> Result<Instance, 
             "the area tree is inconsistent",
         )]))
     })
+}
+
+/// The checks of one need at `path` whose area is or is not listed.
+fn check_need(c: &mut Check<'_>, path: &str, n: &NeedData, area_listed: bool) {
+    let id = n.id.as_str();
+    let p = |f: &str| format!("{path}.{f}");
+    c.name(id, || p("id"), id, "id");
+    if !area_listed {
+        c.push(
+            Code::UnknownArea,
+            p("area"),
+            id,
+            format!("area {:?} is not a listed area", n.area),
+        );
+    }
+    c.name(&n.category, || p("category"), id, "category");
+    c.range(n.quantity, 1, limits::MAX_QUANTITY, || p("quantity"), id);
+    c.range(n.priority, 1, 5, || p("priority"), id);
+    for (k, s) in n.skills.iter().enumerate() {
+        c.name(s, || format!("{path}.skills[{k}]"), id, "skill");
+    }
+    c.window(&n.window, || p("window"), id);
+    if let Some(m) = n.max_unit_cost {
+        c.range(m, 0, limits::MAX_UNIT_COST, || p("max_unit_cost"), id);
+    }
+}
+
+/// Reads and validates one need object (JSON text) against `areas`, with the instance's
+/// rules; problem paths start at `need`.
+pub(crate) fn validate_need(text: &str, areas: &Areas) -> Result<NeedData, Problems> {
+    let root = json::parse(text).map_err(|p| Problems(vec![p]))?;
+    let mut walker = Walker::default();
+    let data = json::read_need(&root, "need".into(), &mut walker);
+    let Walker { problems, broken } = walker;
+    let mut c = Check {
+        problems,
+        broken: &broken,
+    };
+    check_need(&mut c, "need", &data, areas.find(&data.area).is_some());
+    if c.problems.is_empty() {
+        Ok(data)
+    } else {
+        Err(Problems(c.problems))
+    }
 }
 
 /// Reports each cycle of parent links once, at its first member in input order.

@@ -408,7 +408,7 @@ fn read_area(v: &Json<'_>, path: String, w: &mut Walker) -> AreaData {
     a
 }
 
-fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
+pub(crate) fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
     const NAMES: [&str; 11] = [
         "id",
         "area",

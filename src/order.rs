@@ -8,18 +8,19 @@
 //! expire, accepted tickets withdrawn. Every command is checked in full before anything
 //! changes: a rejected command changes nothing and appends no event.
 //!
-//! Dispatch solves the open part exactly: listed orders' units that are not accepted, against
-//! the capacity that accepted, agreed and done units leave; an outstanding offer keeps a
-//! bonus of `policy.reoffer_penalty` per unit (each order is split into one part per
-//! outstanding offer, with the bonus on that offer's resource, and one for the rest). It is a
-//! full solve of the open part with the flow solver (see the notes in `ARCHITECTURE.md`).
+//! Dispatch keeps the open part optimal: listed orders' units that are not accepted, on the
+//! pairs without a declined, withdrawn or committed ticket, against the capacity that
+//! accepted, agreed and done units leave. The first `q` units of an outstanding offer of `q`
+//! units keep a bonus of `policy.reoffer_penalty` each. The ledger starts from one exact solve
+//! and then repairs that optimum after each command ([`LiveFlow`]: shortest augmenting paths
+//! over the potentials), never solving again from scratch; offers follow the flow.
 
 use crate::area::Level;
-use crate::check::may_serve;
-use crate::instance::{Instance, LoadError, NeedData};
-use crate::need::Need;
+use crate::eligibility::{self, Eligibility};
+use crate::instance::{Instance, NeedData};
+use crate::limits;
 use crate::resource::Kind;
-use crate::solve::{FlowSolver, Network, Solver};
+use crate::solve::{LiveFlow, Solver};
 use crate::time::DateTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -114,7 +115,7 @@ pub struct Order {
     pub need: NeedData,
     /// Its state.
     pub state: OrderState,
-    /// Tickets by resource id.
+    /// Tickets, one per resource at most, by resource id.
     pub tickets: Vec<Ticket>,
     /// The rating, once rated.
     pub score: Option<i64>,
@@ -122,13 +123,27 @@ pub struct Order {
     pub comment: Option<String>,
     /// Why it was rejected or cancelled.
     pub reason: Option<String>,
-    /// Resources that may serve it: (resource, tier, value), by resource.
-    pairs: Vec<(u32, Level, i64)>,
+    /// Its left node in the live dispatch network, once listed.
+    node: Option<u32>,
     /// Resources that declined or withdrew: never offered this order again.
     excluded: BTreeSet<u32>,
 }
 
 impl Order {
+    fn new(need: NeedData, state: OrderState) -> Order {
+        Order {
+            id: need.id.clone(),
+            need,
+            state,
+            tickets: Vec::new(),
+            score: None,
+            comment: None,
+            reason: None,
+            node: None,
+            excluded: BTreeSet::new(),
+        }
+    }
+
     fn ticket(&self, j: u32, instance: &Instance) -> Option<usize> {
         let id = &instance.resources()[j as usize].id;
         self.tickets.iter().position(|t| &t.resource == id)
@@ -148,7 +163,6 @@ impl Order {
         self.need.quantity - self.committed()
     }
 }
-
 /// One command of the contract's JSON Lines stream.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
@@ -372,15 +386,24 @@ impl Default for Points {
     }
 }
 
-/// The ledger: the instance, the orders and their tickets, and the event log.
+/// The ledger: the instance, the orders and their tickets, the live dispatch and the event log.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     instance: Instance,
-    areas_json: String,
+    /// Resources by served area and category, for newly listed orders.
+    finder: eligibility::Index,
     orders: Vec<Order>,
     index: BTreeMap<String, usize>,
+    /// Units of posted and listed orders (bounded by `limits::MAX_TOTAL_QUANTITY`).
+    outstanding: i64,
     /// Per resource: units accepted, agreed or done.
     committed: Vec<i64>,
+    /// The open part: left node per listed order, right node per resource.
+    live: LiveFlow,
+    /// Per live arc: the tier of its pair.
+    tiers: Vec<Level>,
+    /// Per live left node: its order.
+    order_of: Vec<usize>,
     events: Vec<Event>,
     last_at: Option<DateTime>,
     /// Per resource: declines and withdrawals.
@@ -390,41 +413,42 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// A ledger on `instance`: its needs become listed orders, dispatched at once.
+    /// A ledger on `instance`: its needs become listed orders, dispatched at once (one exact
+    /// solve, whose optimum and duals the live dispatch then keeps up to date).
     ///
     /// # Errors
     /// [`Rejection::Dispatch`] if the first dispatch fails.
     pub fn new(instance: Instance) -> Result<Ledger, Rejection> {
+        let eligibility = Eligibility::build(&instance);
+        let live = LiveFlow::solve(eligibility.network(), instance.policy().reoffer_penalty)
+            .map_err(|e| Rejection::Dispatch(e.to_string()))?;
         let data = instance.to_data();
-        let areas_json = serde_json::to_string(&data.areas).unwrap_or_else(|_| "[]".into());
         let m = instance.resources().len();
         let mut ledger = Ledger {
-            instance,
-            areas_json,
+            finder: eligibility::Index::new(&instance),
             orders: Vec::new(),
             index: BTreeMap::new(),
+            outstanding: instance.demanded(),
             committed: vec![0; m],
+            tiers: eligibility.arcs().map(|a| a.tier).collect(),
+            order_of: (0..data.needs.len()).collect(),
+            live,
+            instance,
             events: Vec::new(),
             last_at: None,
             declines: vec![0; m],
             points: Points::default(),
         };
-        for need in data.needs {
-            let pairs = ledger.pairs(&need);
-            ledger.index.insert(need.id.clone(), ledger.orders.len());
-            ledger.orders.push(Order {
-                id: need.id.clone(),
-                need,
-                state: OrderState::Listed,
-                tickets: Vec::new(),
-                score: None,
-                comment: None,
-                reason: None,
-                pairs,
-                excluded: BTreeSet::new(),
-            });
+        for (i, need) in data.needs.into_iter().enumerate() {
+            ledger.index.insert(need.id.clone(), i);
+            let mut order = Order::new(need, OrderState::Listed);
+            order.node = Some(i as u32);
+            ledger.orders.push(order);
         }
-        ledger.dispatch(None)?;
+        let offered = (0..ledger.tiers.len() as u32)
+            .filter(|&a| ledger.live.arc(a).flow > 0)
+            .collect();
+        ledger.follow(offered, None);
         Ok(ledger)
     }
 
@@ -456,6 +480,11 @@ impl Ledger {
             .collect()
     }
 
+    /// Shortest-path searches the live dispatch has run (a work counter).
+    pub fn dispatch_searches(&self) -> u64 {
+        self.live.searches()
+    }
+
     /// Applies one JSON line of the command stream.
     ///
     /// # Errors
@@ -469,7 +498,8 @@ impl Ledger {
     /// Applies one command.
     ///
     /// # Errors
-    /// A [`Rejection`]; the ledger is unchanged.
+    /// A [`Rejection`]; the ledger is unchanged (every check runs before the first change,
+    /// and dispatch cannot fail).
     pub fn apply(&mut self, command: Command) -> Result<(), Rejection> {
         let at = DateTime::parse(command.at()).ok_or_else(|| Rejection::Time {
             at: command.at().to_owned(),
@@ -481,26 +511,13 @@ impl Ledger {
                 why: "earlier than the previous command".into(),
             });
         }
-        let snapshot = (
-            self.orders.clone(),
-            self.committed.clone(),
-            self.declines.clone(),
-            self.index.clone(),
-        );
-        match self.change(&command, at) {
-            Ok(()) => {
-                self.last_at = Some(at);
-                self.events.push(Event {
-                    seq: self.events.len() as u64 + 1,
-                    command,
-                });
-                Ok(())
-            }
-            Err(e) => {
-                (self.orders, self.committed, self.declines, self.index) = snapshot;
-                Err(e)
-            }
-        }
+        self.change(&command, at)?;
+        self.last_at = Some(at);
+        self.events.push(Event {
+            seq: self.events.len() as u64 + 1,
+            command,
+        });
+        Ok(())
     }
 
     /// Rebuilds a ledger on `instance` from an event log.
@@ -591,37 +608,24 @@ impl Ledger {
         use TicketState as T;
         match command {
             Command::Post { need, .. } => {
-                let text = format!("{{\"areas\": {}, \"needs\": [{need}]}}", self.areas_json);
-                let data = match Instance::from_json_str(&text) {
-                    Ok(one) => one.to_data().needs.into_iter().next(),
-                    Err(LoadError::Invalid(p)) => {
-                        let why: Vec<String> =
-                            p.0.iter()
-                                .map(|p| p.to_string().replace("needs[0]", "need"))
-                                .collect();
-                        return Err(Rejection::InvalidNeed(why.join("; ")));
-                    }
-                    Err(e) => return Err(Rejection::InvalidNeed(e.to_string())),
-                };
-                let Some(data) = data else {
-                    return Err(Rejection::InvalidNeed("no need given".into()));
-                };
+                let data = crate::instance::validate_need(&need.to_string(), self.instance.areas())
+                    .map_err(|p| Rejection::InvalidNeed(p.to_string()))?;
                 if self.index.contains_key(&data.id) {
                     return Err(Rejection::OrderExists(data.id));
                 }
-                let pairs = self.pairs(&data);
+                if self.outstanding + data.quantity > limits::MAX_TOTAL_QUANTITY {
+                    return Err(Rejection::Quantity {
+                        order: data.id,
+                        asked: data.quantity,
+                        why: format!(
+                            "open orders would total more than {} units",
+                            limits::MAX_TOTAL_QUANTITY
+                        ),
+                    });
+                }
+                self.outstanding += data.quantity;
                 self.index.insert(data.id.clone(), self.orders.len());
-                self.orders.push(Order {
-                    id: data.id.clone(),
-                    need: data,
-                    state: O::Posted,
-                    tickets: Vec::new(),
-                    score: None,
-                    comment: None,
-                    reason: None,
-                    pairs,
-                    excluded: BTreeSet::new(),
-                });
+                self.orders.push(Order::new(data, O::Posted));
                 Ok(())
             }
             Command::Review {
@@ -634,12 +638,14 @@ impl Ledger {
                 self.expect_state(k, &[O::Posted], "review")?;
                 if *approve {
                     self.orders[k].state = O::Listed;
-                    self.dispatch(Some(at))
+                    self.list(k);
+                    self.dispatch(at, Vec::new());
                 } else {
+                    self.outstanding -= self.orders[k].need.quantity;
                     self.orders[k].state = O::Rejected;
                     self.orders[k].reason = reason.clone();
-                    Ok(())
                 }
+                Ok(())
             }
             Command::Accept {
                 order, resource, ..
@@ -653,6 +659,13 @@ impl Ledger {
                 let ticket = &mut self.orders[k].tickets[t];
                 ticket.state = T::Accepted;
                 ticket.since = Some(at);
+                // The offer's units leave the open part with the capacity they use; the rest
+                // stays optimal as it is.
+                if let Some((a, ..)) = self.pair(k, j) {
+                    self.live.pin(a, q);
+                    self.live.remove_arc(a);
+                }
+                self.dispatch(at, Vec::new());
                 Ok(())
             }
             Command::Decline {
@@ -664,7 +677,11 @@ impl Ledger {
                 self.orders[k].tickets.remove(t);
                 self.orders[k].excluded.insert(j);
                 self.declines[j as usize] += 1;
-                self.dispatch(Some(at))
+                if let Some((a, ..)) = self.pair(k, j) {
+                    self.live.remove_arc(a);
+                }
+                self.dispatch(at, Vec::new());
+                Ok(())
             }
             Command::Claim {
                 order,
@@ -674,7 +691,7 @@ impl Ledger {
             } => {
                 let (k, j) = (self.order_index(order)?, self.resource_index(resource)?);
                 self.expect_state(k, &[O::Listed], "claim")?;
-                let Some(&(_, tier, value)) = self.orders[k].pairs.iter().find(|p| p.0 == j) else {
+                let Some((a, tier, value)) = self.pair(k, j) else {
                     return Err(Rejection::MayNotServe {
                         order: order.clone(),
                         resource: resource.clone(),
@@ -690,28 +707,28 @@ impl Ledger {
                 }
                 self.check_room(k, j, *quantity)?;
                 let existing = self.orders[k].ticket(j, &self.instance);
-                match existing.map(|t| self.orders[k].tickets[t].state) {
-                    Some(T::Agreed | T::Done) => {
+                match existing.map(|t| (t, self.orders[k].tickets[t].state)) {
+                    Some((_, state @ (T::Agreed | T::Done))) => {
                         return Err(Rejection::TicketState {
                             order: order.clone(),
                             resource: resource.clone(),
-                            state: existing.map(|t| self.orders[k].tickets[t].state),
+                            state: Some(state),
                             cmd: "claim",
                         })
                     }
-                    Some(T::Accepted) => {
-                        let t = existing.unwrap_or_default();
-                        self.orders[k].tickets[t].quantity += quantity;
-                    }
-                    Some(T::Offered) | None => {
-                        if let Some(t) = existing {
-                            self.orders[k].tickets.remove(t);
-                        }
+                    Some((t, T::Accepted)) => self.orders[k].tickets[t].quantity += quantity,
+                    Some((t, T::Offered)) => {
+                        self.orders[k].tickets.remove(t);
                         self.insert_ticket(k, j, *quantity, T::Accepted, tier, value, Some(at));
                     }
+                    None => self.insert_ticket(k, j, *quantity, T::Accepted, tier, value, Some(at)),
                 }
                 self.committed[j as usize] += quantity;
-                self.dispatch(Some(at))
+                self.live.remove_arc(a);
+                self.sync_open(k);
+                self.sync_room(j);
+                self.dispatch(at, Vec::new());
+                Ok(())
             }
             Command::Agree {
                 order,
@@ -740,9 +757,10 @@ impl Ledger {
                 o.tickets[t].state = T::Done;
                 o.tickets[t].since = Some(at);
                 if o.tickets.iter().all(|t| t.state == T::Done) {
+                    // No offer is outstanding; its open units are no longer dispatched.
                     o.state = O::Completed;
-                    // Its remaining open units are no longer dispatched.
-                    return self.dispatch(Some(at));
+                    self.close(k);
+                    self.dispatch(at, Vec::new());
                 }
                 Ok(())
             }
@@ -773,44 +791,74 @@ impl Ledger {
                 self.committed[j as usize] -= q;
                 self.orders[k].excluded.insert(j);
                 self.declines[j as usize] += 1;
-                self.dispatch(Some(at))
+                self.sync_open(k);
+                self.sync_room(j);
+                self.dispatch(at, Vec::new());
+                Ok(())
             }
             Command::Cancel { order, reason, .. } => {
                 let k = self.order_index(order)?;
                 self.expect_state(k, &[O::Posted, O::Listed], "cancel")?;
-                let instance = &self.instance;
-                let o = &mut self.orders[k];
-                for t in o
+                let listed = self.orders[k].state == O::Listed;
+                let freed: Vec<(u32, i64)> = self.orders[k]
                     .tickets
                     .iter()
                     .filter(|t| matches!(t.state, T::Accepted | T::Agreed))
-                {
-                    if let Some(j) = instance.find_resource(&t.resource) {
-                        self.committed[j.get()] -= t.quantity;
-                    }
+                    .filter_map(|t| {
+                        let j = self.instance.find_resource(&t.resource)?;
+                        Some((j.0, t.quantity))
+                    })
+                    .collect();
+                for &(j, q) in &freed {
+                    self.committed[j as usize] -= q;
                 }
+                let o = &mut self.orders[k];
                 o.tickets.retain(|t| t.state == T::Done);
                 o.state = O::Cancelled;
                 o.reason = reason.clone();
-                self.dispatch(Some(at))
+                if listed {
+                    self.close(k);
+                    for (j, _) in freed {
+                        self.sync_room(j);
+                    }
+                    self.dispatch(at, Vec::new());
+                } else {
+                    self.outstanding -= self.orders[k].need.quantity;
+                }
+                Ok(())
             }
             Command::Tick { .. } => {
                 let deadline = self.instance.policy().offer_deadline_hours * 3600;
-                let mut expired = false;
-                for o in self.orders.iter_mut().filter(|o| o.state == O::Listed) {
-                    let before = o.tickets.len();
-                    o.tickets.retain(|t| {
-                        !(t.state == T::Offered
-                            && t.since
-                                .is_some_and(|s| at.seconds() - s.seconds() > deadline))
-                    });
-                    expired |= o.tickets.len() != before;
+                let mut expired = Vec::new();
+                for k in 0..self.orders.len() {
+                    let o = &self.orders[k];
+                    if o.state != O::Listed {
+                        continue;
+                    }
+                    let old: Vec<u32> = o
+                        .tickets
+                        .iter()
+                        .filter(|t| {
+                            t.state == T::Offered
+                                && t.since
+                                    .is_some_and(|s| at.seconds() - s.seconds() > deadline)
+                        })
+                        .filter_map(|t| self.instance.find_resource(&t.resource).map(|j| j.0))
+                        .collect();
+                    for j in old {
+                        if let Some(t) = self.orders[k].ticket(j, &self.instance) {
+                            self.orders[k].tickets.remove(t);
+                        }
+                        if let Some((a, ..)) = self.pair(k, j) {
+                            self.live.set_units(a, 0);
+                            expired.push(a);
+                        }
+                    }
                 }
-                if expired {
-                    self.dispatch(Some(at))
-                } else {
-                    Ok(())
+                if !expired.is_empty() {
+                    self.dispatch(at, expired);
                 }
+                Ok(())
             }
         }
     }
@@ -861,131 +909,128 @@ impl Ledger {
         );
     }
 
-    /// The resources that may serve a need, read literally from the model.
-    fn pairs(&self, data: &NeedData) -> Vec<(u32, Level, i64)> {
-        let Some(need) = self.resolve(data) else {
-            return Vec::new();
-        };
-        self.instance
-            .resources()
-            .iter()
-            .enumerate()
-            .filter_map(|(j, r)| {
-                may_serve(&self.instance, &need, r)
-                    .ok()
-                    .map(|(t, v)| (j as u32, t, v))
-            })
-            .collect()
-    }
-
-    /// The need in the instance's terms; `None` if no resource knows its category or a skill.
-    fn resolve(&self, d: &NeedData) -> Option<Need> {
-        let i = &self.instance;
-        crate::instance::need_from_data(d, i.areas(), i.categories(), i.skills())
-    }
-
-    /// The open part as a network: one left node per outstanding offer (with the re-offer
-    /// bonus on that offer's resource) and one for the rest of each listed order's open units.
-    fn open_network(&self) -> (Network, Vec<(usize, Option<u32>)>) {
-        let bonus = self.instance.policy().reoffer_penalty;
-        let room: Vec<i64> = self
-            .instance
-            .resources()
-            .iter()
-            .zip(&self.committed)
-            .map(|(r, c)| i64::from(r.capacity) - c)
-            .collect();
-        let mut net = Network {
-            capacity: room,
-            start: vec![0],
-            ..Network::default()
-        };
-        let mut parts = Vec::new();
-        for (k, o) in self
-            .orders
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.state == OrderState::Listed)
-        {
-            let open = o.open();
-            if open <= 0 {
-                continue;
+    /// The live arc of order `k` to resource `j`, with the pair's tier and value; `None` if
+    /// the order is not listed or `j` may not serve it.
+    fn pair(&self, k: usize, j: u32) -> Option<(u32, Level, i64)> {
+        let arcs = self.live.arcs_of(self.orders[k].node?);
+        let (mut lo, mut hi) = (arcs.start, arcs.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.live.arc(mid).right < j {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
-            let mut offered = 0;
-            let offers: Vec<(u32, i64)> = o
-                .tickets
-                .iter()
-                .filter(|t| t.state == TicketState::Offered)
-                .filter_map(|t| {
-                    self.instance
-                        .find_resource(&t.resource)
-                        .map(|j| (j.0, t.quantity))
+        }
+        let arc = self.live.arc(lo.min(arcs.end.saturating_sub(1)));
+        (lo < arcs.end && arc.right == j).then(|| (lo, self.tiers[lo as usize], arc.value))
+    }
+
+    /// The resources that may serve order `k`: (resource, tier, value), ascending.
+    fn pairs(&self, k: usize) -> Vec<(u32, Level, i64)> {
+        let o = &self.orders[k];
+        match o.node {
+            Some(node) => self
+                .live
+                .arcs_of(node)
+                .map(|a| {
+                    (
+                        self.live.arc(a).right,
+                        self.tiers[a as usize],
+                        self.live.arc(a).value,
+                    )
                 })
-                .collect();
-            for &(j, q) in offers.iter().chain(std::iter::once(&(u32::MAX, 0))) {
-                let supply = if j == u32::MAX {
-                    open - offered
-                } else {
-                    q.min(open - offered)
-                };
-                offered += if j == u32::MAX { 0 } else { supply };
-                if supply <= 0 {
-                    continue;
-                }
-                net.supply.push(supply);
-                for &(r, _, v) in o.pairs.iter().filter(|p| !o.excluded.contains(&p.0)) {
-                    net.head.push(r);
-                    net.value.push(v + if r == j { bonus } else { 0 });
-                }
-                net.start.push(net.head.len() as u32);
-                parts.push((k, (j != u32::MAX).then_some(j)));
+                .collect(),
+            None => {
+                let i = &self.instance;
+                crate::instance::need_from_data(&o.need, i.areas(), i.categories(), i.skills())
+                    .map(|need| self.finder.pairs(i, &need))
+                    .unwrap_or_default()
             }
         }
-        (net, parts)
     }
 
-    /// Re-dispatches the open part: offers follow an optimal solution of [`Self::open_network`].
-    fn dispatch(&mut self, at: Option<DateTime>) -> Result<(), Rejection> {
-        let (net, parts) = self.open_network();
-        let sol = FlowSolver::default()
-            .solve(&net)
-            .map_err(|e| Rejection::Dispatch(e.to_string()))?;
-        // Units offered per (order, resource).
-        let mut offers: BTreeMap<(usize, u32), i64> = BTreeMap::new();
-        for (p, &(k, _)) in parts.iter().enumerate() {
-            for a in net.out(p) {
-                if sol.flow[a] > 0 {
-                    *offers.entry((k, net.head[a])).or_default() += sol.flow[a];
+    /// Order `k` joins the open part as a left node with an arc per resource that may serve it.
+    fn list(&mut self, k: usize) {
+        let pairs = self.pairs(k);
+        let open = self.orders[k].open();
+        self.live.add_left(open, pairs.iter().map(|p| (p.0, p.2)));
+        self.tiers.extend(pairs.iter().map(|p| p.1));
+        self.orders[k].node = Some(self.order_of.len() as u32);
+        self.order_of.push(k);
+    }
+
+    /// Order `k` leaves the open part.
+    fn close(&mut self, k: usize) {
+        if let Some(node) = self.orders[k].node {
+            self.live.remove_left(node);
+        }
+        self.outstanding -= self.orders[k].need.quantity;
+    }
+
+    /// The live supply of order `k` follows its open units.
+    fn sync_open(&mut self, k: usize) {
+        if let Some(node) = self.orders[k].node {
+            self.live.set_supply(node, self.orders[k].open());
+        }
+    }
+
+    /// The live capacity of resource `j` follows what its commitments leave.
+    fn sync_room(&mut self, j: u32) {
+        let room = i64::from(self.instance.resources()[j as usize].capacity);
+        self.live.set_capacity(j, room - self.committed[j as usize]);
+    }
+
+    /// Re-dispatches: the live flow is repaired to the optimum of the open part, and the
+    /// offers follow it (with `arcs`, whose offers a tick let expire).
+    fn dispatch(&mut self, at: DateTime, mut arcs: Vec<u32>) {
+        arcs.extend(self.live.repair());
+        arcs.sort_unstable();
+        arcs.dedup();
+        self.follow(arcs, Some(at));
+    }
+
+    /// Offers follow the flow on `arcs`: an offer keeps its time if its quantity stays, and
+    /// each offered unit gets the re-offer bonus for the next dispatch.
+    fn follow(&mut self, arcs: Vec<u32>, at: Option<DateTime>) {
+        for &a in &arcs {
+            let arc = self.live.arc(a);
+            let (k, j, flow, value) = (
+                self.order_of[arc.left as usize],
+                arc.right,
+                arc.flow,
+                arc.value,
+            );
+            let o = &mut self.orders[k];
+            let t = o.ticket(j, &self.instance);
+            match t.map(|t| (t, o.tickets[t].state, o.tickets[t].quantity)) {
+                Some((t, TicketState::Offered, _)) if flow == 0 => {
+                    o.tickets.remove(t);
                 }
+                Some((t, TicketState::Offered, q)) if q != flow => {
+                    o.tickets[t].quantity = flow;
+                    o.tickets[t].since = at;
+                }
+                None if flow > 0 => {
+                    let tier = self.tiers[a as usize];
+                    self.insert_ticket(k, j, flow, TicketState::Offered, tier, value, at);
+                }
+                _ => {}
             }
         }
-        for k in 0..self.orders.len() {
-            let old: Vec<Ticket> = self.orders[k]
-                .tickets
-                .iter()
-                .filter(|t| t.state == TicketState::Offered)
-                .cloned()
-                .collect();
-            self.orders[k]
-                .tickets
-                .retain(|t| t.state != TicketState::Offered);
-            let new: Vec<(u32, i64)> = offers
-                .range((k, 0)..=(k, u32::MAX))
-                .map(|(&(_, j), &q)| (j, q))
-                .collect();
-            for (j, q) in new {
-                let id = &self.instance.resources()[j as usize].id;
-                let kept = old
-                    .iter()
-                    .find(|t| &t.resource == id && t.quantity == q)
-                    .and_then(|t| t.since);
-                let Some(&(_, tier, value)) = self.orders[k].pairs.iter().find(|p| p.0 == j) else {
-                    continue;
-                };
-                self.insert_ticket(k, j, q, TicketState::Offered, tier, value, kept.or(at));
+        // Bonus units lowered before any is raised, so none meets its order's supply cap.
+        for &a in &arcs {
+            let arc = self.live.arc(a);
+            if arc.units > arc.flow {
+                self.live.set_units(a, arc.flow);
             }
         }
-        Ok(())
+        for &a in &arcs {
+            let arc = self.live.arc(a);
+            if arc.units < arc.flow {
+                self.live.set_units(a, arc.flow);
+            }
+        }
     }
 
     /// Checks the open allocation against `solver`: returns the value of the current offers on
@@ -999,7 +1044,6 @@ impl Ledger {
         &self,
         solver: &dyn Solver,
     ) -> Result<(i64, i64), crate::solve::SolveError> {
-        let (net, _) = self.open_network();
         let bonus = self.instance.policy().reoffer_penalty;
         let offered: i64 = self
             .orders
@@ -1008,36 +1052,76 @@ impl Ledger {
             .flat_map(|o| o.tickets.iter().filter(|t| t.state == TicketState::Offered))
             .map(|t| t.quantity * (t.value + bonus))
             .sum();
-        Ok((offered, solver.solve(&net)?.objective))
+        Ok((offered, solver.solve(&self.live.to_network())?.objective))
     }
 
-    /// For one order: every resource that may serve it, best value first, with its tier,
-    /// the capacity it has left (after accepted units) and the orders it currently offers
-    /// to, which taking this order would displace.
+    /// Checks the live dispatch exactly: its optimality proof ([`LiveFlow::verify`]), and that
+    /// the offers are its flows, carry the bonus, and that supplies and capacities are the
+    /// open units and the room that commitments leave. `O(pairs)`; for tests.
+    ///
+    /// # Errors
+    /// The first disagreement.
+    pub fn check_dispatch(&self) -> Result<(), String> {
+        self.live.verify()?;
+        for (k, o) in self.orders.iter().enumerate() {
+            let Some(node) = o.node.filter(|_| o.state == OrderState::Listed) else {
+                if o.tickets.iter().any(|t| t.state == TicketState::Offered) {
+                    return Err(format!("order {} is {} with offers", o.id, o.state));
+                }
+                continue;
+            };
+            if self.live.supply(node) != o.open() {
+                return Err(format!("order {}: supply is not its open units", o.id));
+            }
+            for (j, _, _) in self.pairs(k) {
+                let Some((a, ..)) = self.pair(k, j) else {
+                    return Err(format!("order {}: pair without arc", o.id));
+                };
+                let arc = self.live.arc(a);
+                let offer = o
+                    .ticket(j, &self.instance)
+                    .map(|t| &o.tickets[t])
+                    .filter(|t| t.state == TicketState::Offered)
+                    .map_or(0, |t| t.quantity);
+                if arc.flow != offer || arc.units != offer {
+                    return Err(format!("order {}: offers are not the flow", o.id));
+                }
+            }
+        }
+        for (j, r) in self.instance.resources().iter().enumerate() {
+            if self.live.capacity(j as u32) != i64::from(r.capacity) - self.committed[j] {
+                return Err(format!("resource {}: capacity is not its room", r.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// For one order: every resource that may serve it (except those that declined or
+    /// withdrew), best value first, with its tier, the capacity it has left after commitments
+    /// and the orders it currently has offers for, which taking this order may displace.
     pub fn recommend(&self, order: &str) -> Option<Vec<Recommendation>> {
-        let o = self.order(order)?;
-        let mut out: Vec<Recommendation> = o
-            .pairs
-            .iter()
+        let k = *self.index.get(order)?;
+        let o = &self.orders[k];
+        let mut out: Vec<Recommendation> = self
+            .pairs(k)
+            .into_iter()
             .filter(|p| !o.excluded.contains(&p.0))
-            .map(|&(j, tier, value)| {
-                let r = &self.instance.resources()[j as usize];
-                let displaces = self
-                    .orders
+            .map(|(j, tier, value)| {
+                let mut displaces: Vec<String> = self
+                    .live
+                    .flowing_into(j)
                     .iter()
-                    .filter(|x| {
-                        x.id != o.id
-                            && x.tickets
-                                .iter()
-                                .any(|t| t.resource == r.id && t.state == TicketState::Offered)
-                    })
-                    .map(|x| x.id.clone())
+                    .map(|&a| &self.orders[self.order_of[self.live.arc(a).left as usize]].id)
+                    .filter(|id| **id != o.id)
+                    .cloned()
                     .collect();
+                displaces.sort_unstable();
                 Recommendation {
-                    resource: r.id.clone(),
+                    resource: self.instance.resources()[j as usize].id.clone(),
                     value,
                     tier,
-                    remaining: i64::from(r.capacity) - self.committed[j as usize],
+                    remaining: i64::from(self.instance.resources()[j as usize].capacity)
+                        - self.committed[j as usize],
                     displaces,
                 }
             })
@@ -1050,7 +1134,6 @@ impl Ledger {
         Some(out)
     }
 
-    /// The summary of the contract: orders with their tickets, points per resource,
     /// satisfaction per community; plus escalations and per-resource figures.
     pub fn summary(&self) -> Summary {
         let instance = &self.instance;
@@ -1061,7 +1144,7 @@ impl Ledger {
         let mut sat: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut requesters: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut escalations = Vec::new();
-        for o in &self.orders {
+        for (k, o) in self.orders.iter().enumerate() {
             let good = o.score.is_some_and(|s| s >= 4);
             for t in o.tickets.iter().filter(|t| t.state == TicketState::Done) {
                 if let Some(j) = instance.find_resource(&t.resource) {
@@ -1095,7 +1178,7 @@ impl Ledger {
                     e.1 += 1;
                 }
             }
-            if let Some(e) = self.escalation(o) {
+            if let Some(e) = self.escalation(k) {
                 escalations.push(e);
             }
         }
@@ -1146,17 +1229,18 @@ impl Ledger {
 
     /// The level a listed order was raised to, and why: served above community level, or
     /// with units that no offer covers (raised to the district for manual handling, 兜底).
-    fn escalation(&self, o: &Order) -> Option<Escalation> {
+    fn escalation(&self, k: usize) -> Option<Escalation> {
+        let o = &self.orders[k];
         if o.state != OrderState::Listed {
             return None;
         }
-        let local = o
-            .pairs
+        let pairs = self.pairs(k);
+        let local = pairs
             .iter()
             .any(|p| p.1 >= Level::Community && !o.excluded.contains(&p.0));
         let covered: i64 = o.tickets.iter().map(|t| t.quantity).sum();
         if covered < o.need.quantity {
-            let reason = if o.pairs.iter().all(|p| o.excluded.contains(&p.0)) {
+            let reason = if pairs.iter().all(|p| o.excluded.contains(&p.0)) {
                 "no_eligible_resource"
             } else {
                 "capacity_exhausted"

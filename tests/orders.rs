@@ -262,6 +262,8 @@ proptest! {
                     prop_assert_eq!(ledger.events().len(), before.1 + 1);
                     let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
                     prop_assert_eq!(value, optimum, "open allocation after {}", line);
+                    let proof = ledger.check_dispatch();
+                    prop_assert!(proof.is_ok(), "{:?} after {}", proof, line);
                 }
                 Err(_) => prop_assert_eq!((ledger.summary().to_string(), ledger.events().len()), before),
             }

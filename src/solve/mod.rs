@@ -7,10 +7,12 @@
 //! returned; with duals, the verification is a proof of optimality.
 
 mod flow;
+mod live;
 mod lp;
 mod reduce;
 
 pub use flow::FlowSolver;
+pub use live::{LiveArc, LiveFlow};
 pub use lp::{LpBackend, LpSolver};
 
 /// A bipartite transportation network in compressed form: the arcs of left node `i` are
