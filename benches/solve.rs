@@ -139,36 +139,5 @@ fn analysis(c: &mut Criterion) {
     }
 }
 
-/// The order ledger: posting and listing one new order, which re-dispatches the open part.
-fn orders(c: &mut Criterion) {
-    for (name, shape, samples) in [
-        ("street", Shape::street(), 20),
-        ("district", Shape::district(), 10),
-    ] {
-        let ledger = match duijie::order::Ledger::new(instance(&shape)) {
-            Ok(l) => l,
-            Err(e) => panic!("{name}: {e}"),
-        };
-        let area = &ledger.instance().needs()[0].area;
-        let area = ledger.instance().areas().get(*area).id.clone();
-        let post = format!(
-            r#"{{"cmd": "post", "at": "2026-12-01T08:00:00", "by": "h", "need": {{"id": "NEW", "area": "{area}", "category": "elder-care", "quantity": 2, "vulnerable": true}}}}"#
-        );
-        let review = r#"{"cmd": "review", "at": "2026-12-01T09:00:00", "by": "c", "order": "NEW", "approve": true}"#;
-        let mut group = c.benchmark_group(format!("orders/{name}"));
-        group
-            .sample_size(samples)
-            .warm_up_time(Duration::from_secs(1));
-        group.bench_function("post-review-dispatch", |b| {
-            b.iter_batched(
-                || ledger.clone(),
-                |mut l| (l.apply_line(&post).is_ok(), l.apply_line(review).is_ok()),
-                criterion::BatchSize::LargeInput,
-            )
-        });
-        group.finish();
-    }
-}
-
-criterion_group!(benches, solvers, pipeline, analysis, orders);
+criterion_group!(benches, solvers, pipeline, analysis);
 criterion_main!(benches);

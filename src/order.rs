@@ -609,7 +609,10 @@ impl Ledger {
         match command {
             Command::Post { need, .. } => {
                 let data = crate::instance::validate_need(&need.to_string(), self.instance.areas())
-                    .map_err(|p| Rejection::InvalidNeed(p.to_string()))?;
+                    .map_err(|p| {
+                        let all: Vec<String> = p.0.iter().map(ToString::to_string).collect();
+                        Rejection::InvalidNeed(all.join("; "))
+                    })?;
                 if self.index.contains_key(&data.id) {
                     return Err(Rejection::OrderExists(data.id));
                 }

@@ -109,6 +109,8 @@ struct Search {
     right: Labels,
     /// Distance of `O` and the node it was reached through.
     out: Option<(i64, Node)>,
+    /// The least label of a target so far: no label at or above it can matter.
+    bound: i64,
     heap: BinaryHeap<Reverse<(i64, u8, Node)>>,
     settled: Vec<Node>,
 }
@@ -124,6 +126,7 @@ impl Search {
             self.generation = 1;
         }
         self.out = None;
+        self.bound = i64::MAX;
         self.heap.clear();
         self.settled.clear();
     }
@@ -155,8 +158,18 @@ impl Search {
 
     /// Offers `v` the label `d` through arc `pred`; `target` nodes pop first among equals.
     fn offer(&mut self, v: Node, d: i64, pred: u32, target: bool) {
-        if self.is_settled(v) || self.dist(v).is_some_and(|old| old <= d) {
+        // A target as near as the bound still counts: at equal distance a node's imbalance
+        // is better settled than sent to O.
+        let beyond = if target {
+            d > self.bound
+        } else {
+            d >= self.bound
+        };
+        if beyond || self.is_settled(v) || self.dist(v).is_some_and(|old| old <= d) {
             return;
+        }
+        if target {
+            self.bound = d;
         }
         let generation = self.generation;
         let (l, k) = match v {
@@ -170,8 +183,19 @@ impl Search {
         self.heap.push(Reverse((d, u8::from(!target), v)));
     }
 
+    /// How many arcs out of a node at distance `d` are worth scanning: all, or none once a
+    /// target is no farther.
+    fn limit(&self, d: i64) -> usize {
+        if d < self.bound {
+            usize::MAX
+        } else {
+            0
+        }
+    }
+
     fn offer_out(&mut self, d: i64, via: Node) {
-        if self.out.map_or(true, |(old, _)| d < old) {
+        if d < self.bound {
+            self.bound = d;
             self.out = Some((d, via));
             self.heap.push(Reverse((d, 0, Node::Out)));
         }
@@ -494,9 +518,13 @@ impl LiveFlow {
             if !arc.live {
                 continue;
             }
-            let (i, j) = (arc.left, arc.right);
+            let (i, j, f) = (arc.left, arc.right, arc.flow);
             let (lo, hi) = self.optimal_range(a);
-            let f = arc.flow;
+            if !(lo..=hi).contains(&f) && self.refit_left(i) {
+                // A new price for the left node alone keeps the flow optimal.
+                self.dirty.push(Node::Left(i));
+                continue;
+            }
             let target = f.clamp(lo, hi);
             if target != f {
                 self.add_flow(a, target - f);
@@ -513,12 +541,16 @@ impl LiveFlow {
         for &v in &work {
             match v {
                 Node::Left(i) => {
-                    let l = &mut self.left[i as usize];
+                    let l = &self.left[i as usize];
                     let target = match l.potential.signum() {
                         1 => l.supply,
                         -1 => 0,
                         _ => l.inflow,
                     };
+                    if target != l.inflow && self.refit_left(i) {
+                        continue;
+                    }
+                    let l = &mut self.left[i as usize];
                     l.excess += target - l.inflow;
                     l.inflow = target;
                 }
@@ -601,6 +633,38 @@ impl LiveFlow {
             Node::Right(j) => self.right[j as usize].excess,
             Node::Out => 0,
         }
+    }
+
+    /// Moves the potential of left node `i` into the range where every residual arc at `i`
+    /// (its arcs and its arc from or to O) has a non-negative reduced cost, if that range is
+    /// not empty: a change of prices that keeps the flow optimal without moving it (an offer
+    /// that lost its bonus often stays where it is). Returns whether it could.
+    fn refit_left(&mut self, i: u32) -> bool {
+        let l = &self.left[i as usize];
+        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
+        if l.inflow > 0 {
+            lo = 0;
+        }
+        if l.inflow < l.supply {
+            hi = 0;
+        }
+        for a in l.arcs.clone() {
+            let arc = &self.arcs[a as usize];
+            if !arc.live {
+                continue;
+            }
+            let price = arc.value + self.right[arc.right as usize].potential;
+            lo = lo.max(price + if arc.flow < arc.units { self.bonus } else { 0 });
+            if arc.flow > 0 {
+                hi = hi.min(price + if arc.flow <= arc.units { self.bonus } else { 0 });
+            }
+        }
+        if lo > hi {
+            return false;
+        }
+        let p = &mut self.left[i as usize].potential;
+        *p = (*p).clamp(lo, hi);
+        true
     }
 
     /// The flows of arc `a` that are optimal for the current potentials.
@@ -696,55 +760,57 @@ impl LiveFlow {
                 break;
             }
             s.settle(v);
+            // The arc to or from O first: once a target is no farther than `v`, no arc out
+            // of `v` can lead to a nearer one (reduced costs are ≥ 0), so the scan stops.
             match (v, forward) {
                 (Node::Left(i), true) => {
                     let l = &self.left[i as usize];
-                    for a in l.arcs.clone() {
+                    if l.inflow > 0 {
+                        s.offer_out(d + l.potential, v);
+                    }
+                    for a in l.arcs.clone().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.live {
                             let w = Node::Right(arc.right);
                             s.offer(w, d + self.forward_cost(arc), a, wants(self.excess(w)));
                         }
                     }
-                    if l.inflow > 0 {
-                        s.offer_out(d + l.potential, v);
-                    }
                 }
                 (Node::Right(j), true) => {
                     let r = &self.right[j as usize];
-                    for &a in &r.flowing {
+                    if r.outflow < r.capacity {
+                        s.offer_out(d + r.potential, v);
+                    }
+                    for &a in r.flowing.iter().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         let w = Node::Left(arc.left);
                         s.offer(w, d + self.backward_cost(arc), a, wants(self.excess(w)));
                     }
-                    if r.outflow < r.capacity {
-                        s.offer_out(d + r.potential, v);
-                    }
                 }
                 (Node::Left(i), false) => {
                     let l = &self.left[i as usize];
-                    for a in l.arcs.clone() {
+                    if l.inflow < l.supply {
+                        s.offer_out(d - l.potential, v);
+                    }
+                    for a in l.arcs.clone().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.flow > 0 {
                             let w = Node::Right(arc.right);
                             s.offer(w, d + self.backward_cost(arc), a, wants(self.excess(w)));
                         }
                     }
-                    if l.inflow < l.supply {
-                        s.offer_out(d - l.potential, v);
-                    }
                 }
                 (Node::Right(j), false) => {
                     let r = &self.right[j as usize];
-                    for &a in &r.into {
+                    if r.outflow > 0 {
+                        s.offer_out(d - r.potential, v);
+                    }
+                    for &a in r.into.iter().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.live {
                             let w = Node::Left(arc.left);
                             s.offer(w, d + self.forward_cost(arc), a, wants(self.excess(w)));
                         }
-                    }
-                    if r.outflow > 0 {
-                        s.offer_out(d - r.potential, v);
                     }
                 }
                 (Node::Out, _) => {}
