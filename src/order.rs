@@ -1243,7 +1243,16 @@ impl Ledger {
             .any(|p| p.1 >= Level::Community && !o.excluded.contains(&p.0));
         let covered: i64 = o.tickets.iter().map(|t| t.quantity).sum();
         if covered < o.need.quantity {
-            let reason = if pairs.iter().all(|p| o.excluded.contains(&p.0)) {
+            // A resource may still take the open units unless it declined, withdrew or
+            // already holds a ticket of this order.
+            let committed = |j: u32| {
+                o.ticket(j, &self.instance)
+                    .is_some_and(|t| o.tickets[t].state != TicketState::Offered)
+            };
+            let reason = if pairs
+                .iter()
+                .all(|p| o.excluded.contains(&p.0) || committed(p.0))
+            {
                 "no_eligible_resource"
             } else {
                 "capacity_exhausted"

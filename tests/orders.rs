@@ -60,6 +60,43 @@ fn the_sample_stream() {
 }
 
 /// A random command line over the ledger's orders and resources (and some unknown ones).
+/// A hand-written hostile stream (`tests/data/adversarial.jsonl`): unknown orders and
+/// resources, double accepts, ratings before completion or out of range, claims beyond the open
+/// units or the capacity or with absurd quantities, truncated and non-object lines, unknown or
+/// repeated fields, impossible dates, time going backwards, invalid needs. Every illegal line is
+/// rejected, the legal ones all land, and the state stays consistent and replays.
+#[test]
+fn an_adversarial_stream() {
+    let (instance, _) = sample();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let stream = std::fs::read_to_string(dir.join("adversarial.jsonl")).unwrap();
+    let mut ledger = Ledger::new(instance.clone()).unwrap();
+    let mut rejected = Vec::new();
+    for (k, line) in stream.lines().enumerate() {
+        let before = (ledger.summary().to_string(), ledger.events().len());
+        if let Err(e) = ledger.apply_line(line) {
+            assert!(!e.to_string().contains('\n'), "line {}: {e}", k + 1);
+            assert_eq!(
+                (ledger.summary().to_string(), ledger.events().len()),
+                before
+            );
+            rejected.push(k + 1);
+        }
+        ledger.check_dispatch().unwrap();
+        check_invariants(&ledger);
+    }
+    let legal = [2, 6, 26, 27, 29, 30, 36, 45, 47, 48, 51, 54, 56, 57, 58];
+    let expected: Vec<usize> = (1..=58).filter(|k| !legal.contains(k)).collect();
+    assert_eq!(rejected, expected);
+    assert_eq!(ledger.events().len(), legal.len());
+    let n04 = ledger.order("N04").unwrap();
+    assert_eq!((n04.state, n04.score), (OrderState::Rated, Some(4)));
+    assert_eq!(ledger.order("N21").unwrap().state, OrderState::Rejected);
+    assert_eq!(ledger.order("N06").unwrap().state, OrderState::Cancelled);
+    let again = Ledger::replay(instance, &ledger.events_jsonl()).unwrap();
+    assert_eq!(again.summary().to_string(), ledger.summary().to_string());
+}
+
 fn command(rng: &mut Rng, ledger: &Ledger, minute: &mut i64, posted: &mut usize) -> String {
     let orders: Vec<String> = ledger
         .orders()
