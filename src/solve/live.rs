@@ -46,6 +46,10 @@ pub struct LiveArc {
     pub live: bool,
     /// Whether the flow changed since the last [`LiveFlow::repair`] began.
     changed: bool,
+    /// Whether the arc is listed in its right node's `bonus` (live, flow below its units).
+    in_bonus: bool,
+    /// Its place in its right node's `into`.
+    slot: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,7 +57,6 @@ struct Left {
     supply: i64,
     /// Flow on `O → i`.
     inflow: i64,
-    potential: i64,
     /// `inflow − Σ flow out`.
     excess: i64,
     arcs: Range<u32>,
@@ -67,11 +70,21 @@ struct Right {
     potential: i64,
     /// `Σ flow in − outflow`.
     excess: i64,
-    /// Arcs into `j`, removed ones included until `dead` passes half of them.
-    into: Vec<u32>,
-    dead: u32,
+    /// The live arcs into `j`, with what a backward search needs of them in one place.
+    into: Vec<Entry>,
     /// Arcs into `j` with positive flow.
     flowing: Vec<u32>,
+    /// Live arcs into `j` whose flow is below their bonus units: the only ones whose next unit
+    /// costs more than `value` (a backward search scans them again with the bonus).
+    bonus: Vec<u32>,
+}
+
+/// An arc into a right node, as its backward scan reads it.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    left: u32,
+    arc: u32,
+    value: i64,
 }
 
 /// A node of the search.
@@ -156,31 +169,31 @@ impl Search {
         self.side(v).map_or(NONE, |(l, k)| l.pred[k])
     }
 
-    /// Offers `v` the label `d` through arc `pred`; `target` nodes pop first among equals.
-    fn offer(&mut self, v: Node, d: i64, pred: u32, target: bool) {
+    /// Offers `v` the label `d` through arc `pred`; targets (as `target` tells, asked only if
+    /// the label could matter) pop first among equals. Returns whether `v` took the label.
+    fn offer(&mut self, v: Node, d: i64, pred: u32, target: impl FnOnce() -> bool) -> bool {
+        if d > self.bound || self.is_settled(v) || self.dist(v).is_some_and(|old| old <= d) {
+            return false;
+        }
         // A target as near as the bound still counts: at equal distance a node's imbalance
         // is better settled than sent to O.
-        let beyond = if target {
-            d > self.bound
-        } else {
-            d >= self.bound
-        };
-        if beyond || self.is_settled(v) || self.dist(v).is_some_and(|old| old <= d) {
-            return;
-        }
+        let target = target();
         if target {
             self.bound = d;
+        } else if d == self.bound {
+            return false;
         }
         let generation = self.generation;
         let (l, k) = match v {
             Node::Left(i) => (&mut self.left, i as usize),
             Node::Right(j) => (&mut self.right, j as usize),
-            Node::Out => return,
+            Node::Out => return false,
         };
         l.seen[k] = generation;
         l.dist[k] = d;
         l.pred[k] = pred;
         self.heap.push(Reverse((d, u8::from(!target), v)));
+        true
     }
 
     /// How many arcs out of a node at distance `d` are worth scanning: all, or none once a
@@ -232,6 +245,8 @@ impl Search {
 pub struct LiveFlow {
     bonus: i64,
     left: Vec<Left>,
+    /// Potentials of the left nodes, apart from the rest: a backward scan reads one per arc.
+    left_potential: Vec<i64>,
     right: Vec<Right>,
     arcs: Vec<LiveArc>,
     /// Nodes whose supply, capacity, arcs or balance changed since the last repair.
@@ -282,6 +297,7 @@ impl LiveFlow {
             let mut sent = 0;
             for a in range.clone() {
                 let j = net.head[a];
+                let r = &mut live.right[j as usize];
                 live.arcs.push(LiveArc {
                     left: i as u32,
                     right: j,
@@ -290,19 +306,24 @@ impl LiveFlow {
                     units: 0,
                     live: true,
                     changed: false,
+                    in_bonus: false,
+                    slot: r.into.len() as u32,
                 });
-                let r = &mut live.right[j as usize];
-                r.into.push(a as u32);
+                r.into.push(Entry {
+                    left: i as u32,
+                    arc: a as u32,
+                    value: net.value[a],
+                });
                 if flow[a] > 0 {
                     r.flowing.push(a as u32);
                     r.outflow += flow[a];
                 }
                 sent += flow[a];
             }
+            live.left_potential.push(duals.left[i]);
             live.left.push(Left {
                 supply,
                 inflow: sent,
-                potential: duals.left[i],
                 excess: 0,
                 arcs: range.start as u32..range.end as u32,
             });
@@ -371,6 +392,7 @@ impl LiveFlow {
         let mut any = false;
         for (j, value) in arcs {
             let a = self.arcs.len() as u32;
+            let r = &mut self.right[j as usize];
             self.arcs.push(LiveArc {
                 left: i,
                 right: j,
@@ -379,17 +401,22 @@ impl LiveFlow {
                 units: 0,
                 live: true,
                 changed: false,
+                in_bonus: false,
+                slot: r.into.len() as u32,
             });
-            let r = &mut self.right[j as usize];
-            r.into.push(a);
+            r.into.push(Entry {
+                left: i,
+                arc: a,
+                value,
+            });
             let p = value + r.potential;
             potential = if any { potential.max(p) } else { p };
             any = true;
         }
+        self.left_potential.push(potential);
         self.left.push(Left {
             supply,
             inflow: 0,
-            potential,
             excess: 0,
             arcs: first..self.arcs.len() as u32,
         });
@@ -412,13 +439,13 @@ impl LiveFlow {
         let arc = &mut self.arcs[a as usize];
         arc.live = false;
         arc.units = 0;
+        let slot = arc.slot as usize;
         let r = &mut self.right[j as usize];
-        r.dead += 1;
-        if r.dead as usize * 2 > r.into.len() {
-            let arcs = &self.arcs;
-            r.into.retain(|&b| arcs[b as usize].live);
-            r.dead = 0;
+        r.into.swap_remove(slot);
+        if let Some(moved) = r.into.get(slot) {
+            self.arcs[moved.arc as usize].slot = slot as u32;
         }
+        self.track_bonus(a);
         self.dirty.push(Node::Left(i));
         self.dirty.push(Node::Right(j));
     }
@@ -452,6 +479,7 @@ impl LiveFlow {
             let cut = over.min(self.arcs[a as usize].units);
             if cut > 0 {
                 self.arcs[a as usize].units -= cut;
+                self.track_bonus(a);
                 self.dirty_arcs.push(a);
                 over -= cut;
             }
@@ -482,6 +510,7 @@ impl LiveFlow {
         let units = units.min(self.left[i as usize].supply - others).max(0);
         if self.arcs[a as usize].live && self.arcs[a as usize].units != units {
             self.arcs[a as usize].units = units;
+            self.track_bonus(a);
             self.dirty_arcs.push(a);
         }
     }
@@ -495,6 +524,7 @@ impl LiveFlow {
         self.add_flow(a, -q);
         let arc = &mut self.arcs[a as usize];
         arc.units = (arc.units - q).max(0);
+        self.track_bonus(a);
         let l = &mut self.left[i as usize];
         l.inflow -= q;
         let supply = l.supply - q;
@@ -542,7 +572,7 @@ impl LiveFlow {
             match v {
                 Node::Left(i) => {
                     let l = &self.left[i as usize];
-                    let target = match l.potential.signum() {
+                    let target = match self.left_potential[i as usize].signum() {
                         1 => l.supply,
                         -1 => 0,
                         _ => l.inflow,
@@ -621,7 +651,7 @@ impl LiveFlow {
             let l = &mut self.left[i];
             l.inflow = 0;
             l.excess = 0;
-            l.potential = potential;
+            self.left_potential[i] = potential;
             self.dirty.push(Node::Left(i as u32));
         }
         self.dirty_arcs.clear();
@@ -662,7 +692,7 @@ impl LiveFlow {
         if lo > hi {
             return false;
         }
-        let p = &mut self.left[i as usize].potential;
+        let p = &mut self.left_potential[i as usize];
         *p = (*p).clamp(lo, hi);
         true
     }
@@ -670,7 +700,7 @@ impl LiveFlow {
     /// The flows of arc `a` that are optimal for the current potentials.
     fn optimal_range(&self, a: u32) -> (i64, i64) {
         let arc = &self.arcs[a as usize];
-        let d = self.left[arc.left as usize].potential - self.right[arc.right as usize].potential;
+        let d = self.left_potential[arc.left as usize] - self.right[arc.right as usize].potential;
         let (v, b, q) = (arc.value, self.bonus, arc.units);
         if d > v + b {
             (0, 0)
@@ -688,7 +718,7 @@ impl LiveFlow {
     /// Reduced cost of pushing one more unit along arc `a` (left → right).
     fn forward_cost(&self, arc: &LiveArc) -> i64 {
         let bonus = if arc.flow < arc.units { self.bonus } else { 0 };
-        -arc.value - bonus + self.left[arc.left as usize].potential
+        -arc.value - bonus + self.left_potential[arc.left as usize]
             - self.right[arc.right as usize].potential
     }
 
@@ -696,7 +726,7 @@ impl LiveFlow {
     fn backward_cost(&self, arc: &LiveArc) -> i64 {
         let bonus = if arc.flow <= arc.units { self.bonus } else { 0 };
         arc.value + bonus + self.right[arc.right as usize].potential
-            - self.left[arc.left as usize].potential
+            - self.left_potential[arc.left as usize]
     }
 
     fn forward_room(&self, arc: &LiveArc) -> i64 {
@@ -735,6 +765,24 @@ impl LiveFlow {
                 r.flowing.swap_remove(k);
             }
         }
+        self.track_bonus(a);
+    }
+
+    /// Keeps arc `a` listed in its right node's `bonus` exactly while it is live with flow
+    /// below its bonus units.
+    fn track_bonus(&mut self, a: u32) {
+        let arc = &mut self.arcs[a as usize];
+        let open = arc.live && arc.flow < arc.units;
+        if open == arc.in_bonus {
+            return;
+        }
+        arc.in_bonus = open;
+        let bonus = &mut self.right[arc.right as usize].bonus;
+        if open {
+            bonus.push(a);
+        } else if let Some(k) = bonus.iter().position(|&b| b == a) {
+            bonus.swap_remove(k);
+        }
     }
 
     /// Dijkstra on reduced costs from `from`: forward to the nearest node with a deficit or
@@ -744,7 +792,7 @@ impl LiveFlow {
         self.searches += 1;
         let mut s = std::mem::take(&mut self.search);
         s.begin();
-        s.offer(from, 0, NONE, false);
+        s.offer(from, 0, NONE, || false);
         let wants = |x: i64| if forward { x < 0 } else { x > 0 };
         let mut found = None;
         while let Some(Reverse((d, _, v))) = s.heap.pop() {
@@ -762,17 +810,24 @@ impl LiveFlow {
             s.settle(v);
             // The arc to or from O first: once a target is no farther than `v`, no arc out
             // of `v` can lead to a nearer one (reduced costs are ≥ 0), so the scan stops.
+            // The arc to or from O first: once a target is no farther than `v`, no arc out
+            // of `v` can lead to a nearer one (reduced costs are ≥ 0), so the scan stops. A
+            // node that takes a label also offers O through its own arc to or from O at once
+            // (a look-ahead that lowers the bound early; O still pops only when nearest).
             match (v, forward) {
                 (Node::Left(i), true) => {
                     let l = &self.left[i as usize];
                     if l.inflow > 0 {
-                        s.offer_out(d + l.potential, v);
+                        s.offer_out(d + self.left_potential[i as usize], v);
                     }
                     for a in l.arcs.clone().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.live {
-                            let w = Node::Right(arc.right);
-                            s.offer(w, d + self.forward_cost(arc), a, wants(self.excess(w)));
+                            let (w, r) = (Node::Right(arc.right), &self.right[arc.right as usize]);
+                            let label = d + self.forward_cost(arc);
+                            if s.offer(w, label, a, || wants(r.excess)) && r.outflow < r.capacity {
+                                s.offer_out(label + r.potential, w);
+                            }
                         }
                     }
                 }
@@ -783,20 +838,26 @@ impl LiveFlow {
                     }
                     for &a in r.flowing.iter().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
-                        let w = Node::Left(arc.left);
-                        s.offer(w, d + self.backward_cost(arc), a, wants(self.excess(w)));
+                        let (w, l) = (Node::Left(arc.left), &self.left[arc.left as usize]);
+                        let label = d + self.backward_cost(arc);
+                        if s.offer(w, label, a, || wants(l.excess)) && l.inflow > 0 {
+                            s.offer_out(label + self.left_potential[arc.left as usize], w);
+                        }
                     }
                 }
                 (Node::Left(i), false) => {
                     let l = &self.left[i as usize];
                     if l.inflow < l.supply {
-                        s.offer_out(d - l.potential, v);
+                        s.offer_out(d - self.left_potential[i as usize], v);
                     }
                     for a in l.arcs.clone().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.flow > 0 {
-                            let w = Node::Right(arc.right);
-                            s.offer(w, d + self.backward_cost(arc), a, wants(self.excess(w)));
+                            let (w, r) = (Node::Right(arc.right), &self.right[arc.right as usize]);
+                            let label = d + self.backward_cost(arc);
+                            if s.offer(w, label, a, || wants(r.excess)) && r.outflow > 0 {
+                                s.offer_out(label - r.potential, w);
+                            }
                         }
                     }
                 }
@@ -805,11 +866,24 @@ impl LiveFlow {
                     if r.outflow > 0 {
                         s.offer_out(d - r.potential, v);
                     }
-                    for &a in r.into.iter().take(s.limit(d)) {
+                    // Every live arc into `j` at its cost without the bonus (exact for all but
+                    // those in `bonus`), then those with it: the lower label wins.
+                    let base = d - r.potential;
+                    for e in r.into.iter().take(s.limit(d)) {
+                        let label = base - e.value + self.left_potential[e.left as usize];
+                        if label <= s.bound {
+                            let (w, l) = (Node::Left(e.left), &self.left[e.left as usize]);
+                            if s.offer(w, label, e.arc, || wants(l.excess)) && l.inflow < l.supply {
+                                s.offer_out(label - self.left_potential[e.left as usize], w);
+                            }
+                        }
+                    }
+                    for &a in r.bonus.iter().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
-                        if arc.live {
-                            let w = Node::Left(arc.left);
-                            s.offer(w, d + self.forward_cost(arc), a, wants(self.excess(w)));
+                        let (w, l) = (Node::Left(arc.left), &self.left[arc.left as usize]);
+                        let label = d + self.forward_cost(arc);
+                        if s.offer(w, label, a, || wants(l.excess)) && l.inflow < l.supply {
+                            s.offer_out(label - self.left_potential[arc.left as usize], w);
                         }
                     }
                 }
@@ -829,7 +903,7 @@ impl LiveFlow {
             let dv = self.search.dist(v).unwrap_or(d);
             let shift = if forward { dv - d } else { d - dv };
             let p = match v {
-                Node::Left(i) => &mut self.left[i as usize].potential,
+                Node::Left(i) => &mut self.left_potential[i as usize],
                 Node::Right(j) => &mut self.right[j as usize].potential,
                 Node::Out => continue,
             };
@@ -920,6 +994,8 @@ impl LiveFlow {
         let mut sent = vec![0i64; self.left.len()];
         let mut received = vec![0i64; self.right.len()];
         let mut units = vec![0i64; self.left.len()];
+        let (mut listed, mut with_bonus) =
+            (vec![0u32; self.right.len()], vec![0u32; self.right.len()]);
         for (a, arc) in self.arcs.iter().enumerate() {
             if !arc.live {
                 if arc.flow != 0 {
@@ -930,10 +1006,19 @@ impl LiveFlow {
             if arc.flow < 0 || arc.units < 0 {
                 return Err(format!("arc {a}: negative flow or units"));
             }
+            let entry = self.right[arc.right as usize].into.get(arc.slot as usize);
+            if entry.map_or(true, |e| {
+                e.arc != a as u32 || e.left != arc.left || e.value != arc.value
+            }) || arc.in_bonus != (arc.flow < arc.units)
+            {
+                return Err(format!("arc {a}: the index of its right node disagrees"));
+            }
+            listed[arc.right as usize] += 1;
+            with_bonus[arc.right as usize] += u32::from(arc.in_bonus);
             sent[arc.left as usize] += arc.flow;
             received[arc.right as usize] += arc.flow;
             units[arc.left as usize] += arc.units;
-            let d = i128::from(self.left[arc.left as usize].potential)
+            let d = i128::from(self.left_potential[arc.left as usize])
                 - i128::from(self.right[arc.right as usize].potential);
             let (v, b) = (i128::from(arc.value), i128::from(self.bonus));
             let up = v + if arc.flow < arc.units { b } else { 0 };
@@ -949,11 +1034,15 @@ impl LiveFlow {
             if units[i] > l.supply {
                 return Err(format!("left node {i}: bonus units exceed supply"));
             }
-            if (l.inflow < l.supply && l.potential > 0) || (l.inflow > 0 && l.potential < 0) {
+            let p = self.left_potential[i];
+            if (l.inflow < l.supply && p > 0) || (l.inflow > 0 && p < 0) {
                 return Err(format!("left node {i}: reduced cost negative on O"));
             }
         }
         for (j, r) in self.right.iter().enumerate() {
+            if r.into.len() != listed[j] as usize || r.bonus.len() != with_bonus[j] as usize {
+                return Err(format!("right node {j}: its arc lists disagree"));
+            }
             if r.excess != 0 || r.outflow != received[j] || r.outflow > r.capacity {
                 return Err(format!("right node {j}: unbalanced or over capacity"));
             }
