@@ -297,6 +297,7 @@ proptest! {
         for _ in 0..steps {
             let line = command(&mut rng, &ledger, &mut minute, &mut posted);
             let before = (ledger.summary().to_string(), ledger.events().len());
+            let whole = format!("{ledger:?}");
             match ledger.apply_line(&line) {
                 Ok(()) => {
                     prop_assert_eq!(ledger.events().len(), before.1 + 1);
@@ -305,7 +306,11 @@ proptest! {
                     let proof = ledger.check_dispatch();
                     prop_assert!(proof.is_ok(), "{:?} after {}", proof, line);
                 }
-                Err(_) => prop_assert_eq!((ledger.summary().to_string(), ledger.events().len()), before),
+                Err(_) => {
+                    prop_assert_eq!((ledger.summary().to_string(), ledger.events().len()), before);
+                    // Nothing at all changed, the live dispatch's flows and prices included.
+                    prop_assert!(format!("{ledger:?}") == whole, "a rejected {} left a trace", line);
+                }
             }
             check_invariants(&ledger);
             stream.push(line);
