@@ -342,7 +342,8 @@ pub enum Rejection {
     /// A score outside 1–5.
     #[error("score {0} is outside 1..=5")]
     Score(i64),
-    /// The dispatch failed (an internal fault; nothing changed).
+    /// The first dispatch of [`Ledger::new`] failed (the solver refused the instance; later
+    /// dispatches cannot fail).
     #[error("dispatch failed: {0}")]
     Dispatch(String),
 }

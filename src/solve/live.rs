@@ -227,6 +227,9 @@ impl Search {
 
 /// An optimal flow that follows changes to its network.
 ///
+/// Node and arc indices are the caller's to keep in range, as with slices: an index out of
+/// range panics. Quantities and values must keep the ranges of [`Network::check`].
+///
 /// ```
 /// use duijie::solve::{LiveFlow, Network};
 /// // One resource with 2 units; a need of 2 units worth 10 each.
