@@ -553,8 +553,8 @@ impl LiveFlow {
             }
             let (i, j, f) = (arc.left, arc.right, arc.flow);
             let (lo, hi) = self.optimal_range(a);
-            if !(lo..=hi).contains(&f) && self.refit_left(i) {
-                // A new price for the left node alone keeps the flow optimal.
+            if !(lo..=hi).contains(&f) && (self.refit_left(i) || self.refit_right(j)) {
+                // A new price for one end alone keeps the flow optimal.
                 self.dirty.push(Node::Left(i));
                 continue;
             }
@@ -588,12 +588,16 @@ impl LiveFlow {
                     l.inflow = target;
                 }
                 Node::Right(j) => {
-                    let r = &mut self.right[j as usize];
+                    let r = &self.right[j as usize];
                     let target = match r.potential.signum() {
                         -1 => r.capacity,
                         1 => 0,
                         _ => r.outflow,
                     };
+                    if target != r.outflow && self.refit_right(j) {
+                        continue;
+                    }
+                    let r = &mut self.right[j as usize];
                     r.excess -= target - r.outflow;
                     r.outflow = target;
                 }
@@ -696,6 +700,37 @@ impl LiveFlow {
             return false;
         }
         let p = &mut self.left_potential[i as usize];
+        *p = (*p).clamp(lo, hi);
+        true
+    }
+
+    /// As [`Self::refit_left`], for right node `j` (its price may fall or rise while no arc at
+    /// `j` objects): `O(arcs into j)`.
+    fn refit_right(&mut self, j: u32) -> bool {
+        let r = &self.right[j as usize];
+        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
+        if r.outflow < r.capacity {
+            lo = 0;
+        }
+        if r.outflow > 0 {
+            hi = 0;
+        }
+        for e in &r.into {
+            hi = hi.min(self.left_potential[e.left as usize] - e.value);
+        }
+        for &a in &r.bonus {
+            let arc = &self.arcs[a as usize];
+            hi = hi.min(self.left_potential[arc.left as usize] - arc.value - self.bonus);
+        }
+        for &a in &r.flowing {
+            let arc = &self.arcs[a as usize];
+            let bonus = if arc.flow <= arc.units { self.bonus } else { 0 };
+            lo = lo.max(self.left_potential[arc.left as usize] - arc.value - bonus);
+        }
+        if lo > hi {
+            return false;
+        }
+        let p = &mut self.right[j as usize].potential;
         *p = (*p).clamp(lo, hi);
         true
     }
