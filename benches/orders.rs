@@ -50,6 +50,15 @@ fn post_review(ledger: &Ledger, k: usize) -> ([String; 2], String) {
     )
 }
 
+/// Posts and lists one new order, timed, and cancels it again, untimed.
+fn post_review_timed(ledger: &mut Ledger, posted: &mut usize) -> Duration {
+    *posted += 1;
+    let (lines, cancel) = post_review(ledger, *posted);
+    let time = timed(ledger, &lines);
+    timed(ledger, &[cancel]);
+    time
+}
+
 /// A decline of the first outstanding offer of the `k`-th order (cyclically) that has one;
 /// `None` once every pair has been declined.
 fn decline(ledger: &Ledger, k: &mut usize) -> Option<String> {
@@ -106,13 +115,7 @@ fn orders(c: &mut Criterion) {
 
         let mut posted = 0;
         let times = (0..1000)
-            .map(|_| {
-                posted += 1;
-                let (lines, cancel) = post_review(&ledger, posted);
-                let time = timed(&mut ledger, &lines);
-                timed(&mut ledger, &[cancel]);
-                time
-            })
+            .map(|_| post_review_timed(&mut ledger, &mut posted))
             .collect();
         report(&format!("orders/{name}/post-review"), times, cold);
         let mut k = 0;
@@ -146,13 +149,7 @@ fn orders(c: &mut Criterion) {
         group.bench_function("post-review", |b| {
             b.iter_custom(|iters| {
                 (0..iters)
-                    .map(|_| {
-                        posted += 1;
-                        let (lines, cancel) = post_review(&ledger, posted);
-                        let time = timed(&mut ledger, &lines);
-                        timed(&mut ledger, &[cancel]);
-                        time
-                    })
+                    .map(|_| post_review_timed(&mut ledger, &mut posted))
                     .sum::<Duration>()
             })
         });

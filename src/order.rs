@@ -1067,7 +1067,7 @@ impl Ledger {
     /// The first disagreement.
     pub fn check_dispatch(&self) -> Result<(), String> {
         self.live.verify()?;
-        for (k, o) in self.orders.iter().enumerate() {
+        for o in &self.orders {
             let Some(node) = o.node.filter(|_| o.state == OrderState::Listed) else {
                 if o.tickets.iter().any(|t| t.state == TicketState::Offered) {
                     return Err(format!("order {} is {} with offers", o.id, o.state));
@@ -1077,19 +1077,22 @@ impl Ledger {
             if self.live.supply(node) != o.open() {
                 return Err(format!("order {}: supply is not its open units", o.id));
             }
-            for (j, _, _) in self.pairs(k) {
-                let Some((a, ..)) = self.pair(k, j) else {
-                    return Err(format!("order {}: pair without arc", o.id));
-                };
+            let mut flowing = 0;
+            for a in self.live.arcs_of(node) {
                 let arc = self.live.arc(a);
                 let offer = o
-                    .ticket(j, &self.instance)
+                    .ticket(arc.right, &self.instance)
                     .map(|t| &o.tickets[t])
                     .filter(|t| t.state == TicketState::Offered)
                     .map_or(0, |t| t.quantity);
                 if arc.flow != offer || arc.units != offer {
                     return Err(format!("order {}: offers are not the flow", o.id));
                 }
+                flowing += usize::from(arc.flow > 0);
+            }
+            let offers = o.tickets.iter().filter(|t| t.state == TicketState::Offered);
+            if offers.count() != flowing {
+                return Err(format!("order {}: an offer without flow", o.id));
             }
         }
         for (j, r) in self.instance.resources().iter().enumerate() {

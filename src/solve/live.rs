@@ -300,23 +300,9 @@ impl LiveFlow {
             let mut sent = 0;
             for a in range.clone() {
                 let j = net.head[a];
+                live.push_arc(i as u32, j, net.value[a]);
+                live.arcs[a].flow = flow[a];
                 let r = &mut live.right[j as usize];
-                live.arcs.push(LiveArc {
-                    left: i as u32,
-                    right: j,
-                    value: net.value[a],
-                    flow: flow[a],
-                    units: 0,
-                    live: true,
-                    changed: false,
-                    in_bonus: false,
-                    slot: r.into.len() as u32,
-                });
-                r.into.push(Entry {
-                    left: i as u32,
-                    arc: a as u32,
-                    value: net.value[a],
-                });
                 if flow[a] > 0 {
                     r.flowing.push(a as u32);
                     r.outflow += flow[a];
@@ -394,25 +380,8 @@ impl LiveFlow {
         let mut potential = 0;
         let mut any = false;
         for (j, value) in arcs {
-            let a = self.arcs.len() as u32;
-            let r = &mut self.right[j as usize];
-            self.arcs.push(LiveArc {
-                left: i,
-                right: j,
-                value,
-                flow: 0,
-                units: 0,
-                live: true,
-                changed: false,
-                in_bonus: false,
-                slot: r.into.len() as u32,
-            });
-            r.into.push(Entry {
-                left: i,
-                arc: a,
-                value,
-            });
-            let p = value + r.potential;
+            self.push_arc(i, j, value);
+            let p = value + self.right[j as usize].potential;
             potential = if any { potential.max(p) } else { p };
             any = true;
         }
@@ -426,6 +395,28 @@ impl LiveFlow {
         self.search.left.grow(self.left.len());
         self.dirty.push(Node::Left(i));
         first
+    }
+
+    /// Appends a live arc without flow from `left` to `right`, listed at `right`.
+    fn push_arc(&mut self, left: u32, right: u32, value: i64) {
+        let a = self.arcs.len() as u32;
+        let r = &mut self.right[right as usize];
+        self.arcs.push(LiveArc {
+            left,
+            right,
+            value,
+            flow: 0,
+            units: 0,
+            live: true,
+            changed: false,
+            in_bonus: false,
+            slot: r.into.len() as u32,
+        });
+        r.into.push(Entry {
+            left,
+            arc: a,
+            value,
+        });
     }
 
     /// Removes arc `a`; its flow returns to its left node (as excess) and leaves its right
