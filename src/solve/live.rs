@@ -596,6 +596,9 @@ impl LiveFlow {
             }
         }
         // Successive shortest paths until every node is balanced.
+        // Deficits first: a resource that lost flow often takes it back from the order that
+        // lost it (a short search), leaving searches for what really moves.
+        work.sort_by_key(|v| matches!(v, Node::Left(_)));
         for &v in &work {
             while self.excess(v) != 0 {
                 let forward = self.excess(v) > 0;
