@@ -926,8 +926,10 @@ impl Ledger {
                 hi = mid;
             }
         }
-        let arc = self.live.arc(lo.min(arcs.end.saturating_sub(1)));
-        (lo < arcs.end && arc.right == j).then(|| (lo, self.tiers[lo as usize], arc.value))
+        if lo == arcs.end || self.live.arc(lo).right != j {
+            return None;
+        }
+        Some((lo, self.tiers[lo as usize], self.live.arc(lo).value))
     }
 
     /// The resources that may serve order `k`: (resource, tier, value), ascending.

@@ -346,3 +346,21 @@ fn a_street_scale_stream() {
     eprintln!("D2 street stream: {accepted} of 900 commands landed");
     assert!(accepted > 100, "only {accepted} of 900 commands landed");
 }
+
+/// A claim on an order nobody may serve, in a ledger without a single eligible pair: rejected,
+/// not a panic.
+#[test]
+fn a_claim_where_nothing_is_eligible() {
+    let instance = Instance::from_json_str(
+        r#"{"areas": [{"id": "C", "level": "community"}],
+            "needs": [{"id": "N1", "area": "C", "category": "health", "quantity": 1}],
+            "resources": [{"id": "R1", "kind": "member", "home": "C", "categories": ["repair"],
+                           "capacity": 1}]}"#,
+    )
+    .unwrap();
+    let mut ledger = Ledger::new(instance).unwrap();
+    let claim = r#"{"cmd": "claim", "at": "2026-12-01T08:00:00", "by": "R1", "order": "N1", "resource": "R1", "quantity": 1}"#;
+    let err = ledger.apply_line(claim).unwrap_err();
+    assert!(err.to_string().contains("may not serve"), "{err}");
+    ledger.check_dispatch().unwrap();
+}
