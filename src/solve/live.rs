@@ -545,8 +545,8 @@ impl LiveFlow {
             let (i, j, f) = (arc.left, arc.right, arc.flow);
             let (lo, hi) = self.optimal_range(a);
             if !(lo..=hi).contains(&f) && (self.refit_left(i) || self.refit_right(j)) {
-                // A new price for one end alone keeps the flow optimal.
-                self.dirty.push(Node::Left(i));
+                // A new price for one end alone keeps the flow optimal (and that end's arc
+                // to or from O, which the refit also checks).
                 continue;
             }
             let target = f.clamp(lo, hi);
