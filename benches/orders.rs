@@ -13,8 +13,8 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use duijie::gen::{generate, Shape};
-use duijie::order::{Ledger, TicketState};
+use duijie::generate::{generate, Shape};
+use duijie::orders::{Ledger, TicketState};
 use duijie::solve::FlowSolver;
 use duijie::Instance;
 use std::time::{Duration, Instant};

@@ -15,7 +15,7 @@
 mod lemon;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use duijie::gen::{generate, Shape};
+use duijie::generate::{generate, Shape};
 use duijie::solve::{FlowSolver, LpBackend, LpSolver, Solver};
 use duijie::{Eligibility, Instance, Plan};
 use std::hint::black_box;
@@ -83,7 +83,7 @@ fn pipeline(c: &mut Criterion) {
         ("street", Shape::street(), 20),
         ("district", Shape::district(), 10),
     ] {
-        let text = instance(&shape).to_json_string();
+        let text = instance(&shape).to_json_string().unwrap();
         let mut group = c.benchmark_group(format!("pipeline/{name}"));
         group
             .sample_size(samples)
@@ -96,7 +96,7 @@ fn pipeline(c: &mut Criterion) {
                 let plan: Plan =
                     duijie::solve_with(&instance, &eligibility, &FlowSolver::default())
                         .map_err(|e| e.to_string())?;
-                Ok::<usize, String>(plan.to_json_string().len())
+                Ok::<usize, String>(plan.to_json_string().unwrap().len())
             })
         });
         group.finish();
@@ -125,15 +125,15 @@ fn analysis(c: &mut Criterion) {
         group.bench_function("explain-report", |b| {
             b.iter(|| {
                 let mut plan = plan.clone();
-                let ex = duijie::explain::explain(&instance, &eligibility, &solution)
+                let ex = duijie::analysis::explain::explain(&instance, &eligibility, &solution)
                     .map_err(|e| e.to_string())?;
                 ex.attach(&instance, &mut plan);
-                let report = duijie::report::Report::new(&instance, &plan, &ex);
+                let report = duijie::analysis::report::Report::new(&instance, &plan, &ex);
                 Ok::<usize, String>(report.recruitment.len())
             })
         });
         group.bench_function("projects", |b| {
-            b.iter(|| duijie::project::projects(&instance, black_box(&plan)).len())
+            b.iter(|| duijie::analysis::project::projects(&instance, black_box(&plan)).len())
         });
         group.finish();
     }

@@ -18,12 +18,13 @@
 //! - Four SVG charts: coverage by category, tier shares, utilisation histogram, recruitment.
 //! - Progress and timings go to stderr; invalid input exits with code 2.
 
-use duijie::explain::explain;
-use duijie::gen::{generate, Shape};
-use duijie::project::projects;
-use duijie::report::Report;
+use duijie::analysis::explain::explain;
+use duijie::analysis::project::projects;
+use duijie::analysis::report::Report;
+use duijie::analysis::tables::write_analysis;
+use duijie::format::csv::read_csv_dir;
+use duijie::generate::{generate, Shape};
 use duijie::solve::{FlowSolver, Solver};
-use duijie::table::{read_csv_dir, write_analysis};
 use duijie::{Eligibility, Instance, LoadError, Plan};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -292,7 +293,7 @@ fn draw_charts(report: &Report, out: &Path) -> Result<(), String> {
         )],
         false,
     )?;
-    let top: Vec<&duijie::explain::Advice> = report.recruitment.iter().take(15).collect();
+    let top: Vec<&duijie::analysis::explain::Advice> = report.recruitment.iter().take(15).collect();
     bars(
         &out.join("recruitment.svg"),
         "Where one more volunteer adds the most (rise of the optimum)",

@@ -8,7 +8,7 @@
 //! - Scales: `tiny`, `street` (~2,500 needs), `district` (~100,000 needs, 60,000 resources).
 //! - The same scale and seed give the same bytes on every machine.
 
-use duijie::gen::{generate, Shape};
+use duijie::generate::{generate, Shape};
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -16,7 +16,7 @@
 //!   (and stops at the first bad line, naming it) instead of reading commands.
 //! - An invalid instance or log exits with code 2.
 
-use duijie::order::Ledger;
+use duijie::orders::Ledger;
 use duijie::{Instance, LoadError};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
         }
     };
     if let Some(path) = events {
-        if let Err(e) = std::fs::write(&path, ledger.events_jsonl()) {
+        if let Err(e) = std::fs::write(&path, ledger.events_jsonl().unwrap()) {
             eprintln!("{path}: {e}");
             return ExitCode::from(1);
         }

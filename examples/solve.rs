@@ -12,7 +12,7 @@
 //! - `--explain` puts a certificate on every `capacity_exhausted` unmet entry (a bottleneck
 //!   or the best trade-off; needs the `flow` backend's duals) and adds `explain=…s`.
 
-use duijie::explain::explain;
+use duijie::analysis::explain::explain;
 use duijie::{solve, Eligibility, Instance, LoadError, Plan};
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,17 +1,29 @@
 //! # duijie (对接)
 //!
 //! Matches the needs of residents (需求清单) to the resources of units, party members,
-//! volunteers and social organisations (资源清单) in urban community governance, and finds a
-//! **provably optimal** plan (项目清单): who serves whom, how much, at which level.
+//! volunteers and social organisations (资源清单) in urban community governance, finds a
+//! **provably optimal** plan (项目清单): who serves whom, how much, at which level, and
+//! carries every matched order through its life.
 //!
-//! Data flows one way: [`Instance`] (read and validated, every problem reported at once) →
-//! [`Eligibility`] (who may serve whom, with tier and value) → a [`solve::Solver`] over a
-//! numeric network → [`Plan`] (assignments and unmet demand with reasons), which
-//! [`check()`] re-verifies independently → [`explain`] (certificates for unmet demand, shadow
-//! prices, recruitment advice), [`project`] (项目清单), [`report`], [`diff`] and [`table`]
-//! (CSV in and out) for analysts.
+//! The modules follow the data, which flows one way:
+//!
+//! | step | module | what |
+//! |---|---|---|
+//! | read | [`format`] | strict JSON and CSV readers (every problem at once), writers |
+//! | | [`contract`] | the wire types of the data contract (`docs/CONTRACT.md`) |
+//! | validate | [`validate`] | the contract's rules, [`Problem`]s with codes and paths; lowering |
+//! | model | [`model`] | areas, needs, resources, the value model ([`Policy`]), the [`Instance`] |
+//! | eligibility | [`eligibility`] | who may serve whom, with tier and value, as a numeric network |
+//! | solve | [`solve`] | numbers only: the exact network simplex, the LP backends, live dispatch |
+//! | plan | [`plan`] | the [`Plan`], its certificates, the independent [`check()`]er, diffs |
+//! | analysis | [`analysis`] | explanations, the report, the project list, tables |
+//! | orders | [`orders`] | the order lifecycle [`Ledger`](orders::Ledger), beside the pipeline |
+//! | | [`generate`] | seeded, realistic instances |
+//!
+//! The [`prelude`] holds what most callers need.
 //!
 //! ```
+//! use duijie::prelude::*;
 //! let json = r#"{
 //!   "areas": [
 //!     {"id": "JW", "name": "建外街道", "level": "street"},
@@ -27,46 +39,45 @@
 //!      "categories": ["elder-care"], "capacity": 2}
 //!   ]
 //! }"#;
-//! let instance = duijie::Instance::from_json_str(json)?;
-//! let plan = duijie::solve(&instance)?;
+//! let instance = Instance::from_json_str(json)?;
+//! let plan = solve(&instance)?;
 //! // The vulnerable household in M1's own community comes first: 2 × 500.
 //! assert_eq!(plan.objective, 1000);
 //! assert_eq!(plan.unmet[0].need, "N2");
-//! duijie::check(&instance, &plan)?;
+//! check(&instance, &plan)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod area;
-pub mod check;
-pub mod diff;
+pub mod analysis;
+pub mod contract;
 pub mod eligibility;
-pub mod explain;
-pub mod gen;
-pub mod instance;
-mod json;
-pub mod limits;
-pub mod need;
-pub mod order;
+pub mod format;
+pub mod generate;
+pub mod model;
+pub mod orders;
 pub mod plan;
-pub mod policy;
-pub mod problem;
-pub mod project;
-pub mod report;
-pub mod resource;
 pub mod solve;
-pub mod table;
-pub mod time;
-pub mod vocab;
+pub mod validate;
 
-pub use check::{check, Violation, Violations};
+pub use contract::InstanceData;
 pub use eligibility::Eligibility;
-pub use instance::{Instance, InstanceData, LoadError};
-pub use plan::{solve, solve_with, Plan};
-pub use policy::Policy;
-pub use problem::{Code, Problem, Problems};
+pub use model::{Instance, Policy};
+pub use plan::{check, solve, solve_with, Plan};
+pub use validate::{Code, LoadError, Problem, Problems};
+
+/// What most callers need, in one `use duijie::prelude::*;`.
+pub mod prelude {
+    pub use crate::contract::InstanceData;
+    pub use crate::eligibility::Eligibility;
+    pub use crate::model::{Instance, Level, Policy};
+    pub use crate::orders::{Command, Ledger, Rejection};
+    pub use crate::plan::{check, solve, solve_with, Plan};
+    pub use crate::solve::{FlowSolver, SolveError, Solver};
+    pub use crate::validate::{Code, LoadError, Problem, Problems};
+}
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -4,12 +4,13 @@
 mod common;
 
 use common::{instance, AREAS, CATEGORIES};
-use duijie::area::Level;
-use duijie::check::may_serve;
-use duijie::explain::{explain, Certificate, Explainer};
-use duijie::instance::{InstanceData, ResourceData};
+use duijie::analysis::explain::{explain, Explainer};
+use duijie::contract::{InstanceData, ResourceData};
+use duijie::model::Kind;
+use duijie::model::Level;
+use duijie::plan::check::may_serve;
+use duijie::plan::Certificate;
 use duijie::plan::Reason;
-use duijie::resource::Kind;
 use duijie::solve::{FlowSolver, Network, Solver};
 use duijie::{Eligibility, Instance, Plan};
 use proptest::prelude::*;
@@ -72,7 +73,7 @@ fn check_tradeoff(
     e: &Eligibility,
     plan: &Plan,
     need: &str,
-    moves: &[duijie::explain::Move],
+    moves: &[duijie::plan::Move],
     net_value: i64,
 ) {
     let mut x: BTreeMap<(String, String), i64> = BTreeMap::new();
@@ -160,6 +161,7 @@ proptest! {
                 (Reason::CapacityExhausted, Some(Certificate::Tradeoff { moves, net_value })) => {
                     check_tradeoff(&instance, &e, &plan, &u.need, moves, *net_value)
                 }
+                (other, _) => prop_assert!(false, "{}: unexpected reason {other:?}", u.need),
             }
         }
 
@@ -212,7 +214,7 @@ proptest! {
 
 #[test]
 fn certificates_read_as_sentences() {
-    use duijie::explain::Move;
+    use duijie::plan::Move;
     let b = Certificate::Bottleneck {
         needs: vec!["N1".into(), "N2".into()],
         resources: vec!["R1".into()],

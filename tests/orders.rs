@@ -2,8 +2,8 @@
 //! state, leave rejected commands without trace, replay to the same state, and keep the open
 //! allocation optimal (checked with the LP backend).
 
-use duijie::gen::{generate, Rng, Shape};
-use duijie::order::{Ledger, OrderState, TicketState};
+use duijie::generate::{generate, Rng, Shape};
+use duijie::orders::{Ledger, OrderState, TicketState};
 use duijie::solve::{FlowSolver, LpBackend, LpSolver};
 use duijie::Instance;
 use proptest::prelude::*;
@@ -45,10 +45,10 @@ fn the_sample_stream() {
     let summary = ledger.summary();
     assert_eq!(summary.points.get("M-001"), Some(&30));
     assert_eq!(summary.satisfaction.get("CY-JW-01"), Some(&1.0));
-    let again = Ledger::replay(instance.clone(), &ledger.events_jsonl()).unwrap();
+    let again = Ledger::replay(instance.clone(), &ledger.events_jsonl().unwrap()).unwrap();
     assert_eq!(again.summary().to_string(), summary.to_string());
     // A log with a gap stops there, naming the line.
-    let log = ledger.events_jsonl();
+    let log = ledger.events_jsonl().unwrap();
     let broken: String = log
         .lines()
         .enumerate()
@@ -93,7 +93,7 @@ fn an_adversarial_stream() {
     assert_eq!((n04.state, n04.score), (OrderState::Rated, Some(4)));
     assert_eq!(ledger.order("N21").unwrap().state, OrderState::Rejected);
     assert_eq!(ledger.order("N06").unwrap().state, OrderState::Cancelled);
-    let again = Ledger::replay(instance, &ledger.events_jsonl()).unwrap();
+    let again = Ledger::replay(instance, &ledger.events_jsonl().unwrap()).unwrap();
     assert_eq!(again.summary().to_string(), ledger.summary().to_string());
 }
 
@@ -315,7 +315,7 @@ proptest! {
             check_invariants(&ledger);
             stream.push(line);
         }
-        let again = Ledger::replay(instance, &ledger.events_jsonl()).unwrap();
+        let again = Ledger::replay(instance, &ledger.events_jsonl().unwrap()).unwrap();
         prop_assert_eq!(again.summary().to_string(), ledger.summary().to_string());
     }
 }

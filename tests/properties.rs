@@ -4,10 +4,10 @@
 mod common;
 
 use common::instance;
-use duijie::area::Level;
-use duijie::check::may_serve;
-use duijie::instance::{AreaData, InstanceData, NeedData, ResourceData};
-use duijie::resource::Kind;
+use duijie::contract::{AreaData, InstanceData, NeedData, ResourceData};
+use duijie::model::Kind;
+use duijie::model::Level;
+use duijie::plan::check::may_serve;
 use duijie::solve::{self, FlowSolver, LpBackend, LpSolver, Solver};
 use duijie::{check, solve_with, Eligibility, Instance, Plan};
 use proptest::prelude::*;
@@ -73,9 +73,9 @@ proptest! {
     #[test]
     fn input_order_does_not_change_the_plan(data in instance(25, 15), seed in any::<u64>()) {
         let instance = Instance::from_data(&data).unwrap();
-        let reference = plan(&instance, &FlowSolver::default()).to_json_string();
+        let reference = plan(&instance, &FlowSolver::default()).to_json_string().unwrap();
         let mut shuffled = data.clone();
-        let mut rng = duijie::gen::Rng::new(seed);
+        let mut rng = duijie::generate::Rng::new(seed);
         for list in [shuffled.needs.len(), shuffled.resources.len(), shuffled.areas.len()].into_iter().enumerate() {
             for k in (1..list.1).rev() {
                 let other = rng.range(0, k as i64) as usize;
@@ -88,13 +88,13 @@ proptest! {
         }
         let again = Instance::from_data(&shuffled).unwrap();
         prop_assert_eq!(&again, &instance);
-        prop_assert_eq!(plan(&again, &FlowSolver::default()).to_json_string(), reference);
+        prop_assert_eq!(plan(&again, &FlowSolver::default()).to_json_string().unwrap(), reference);
     }
 
     #[test]
     fn json_round_trip(data in instance(25, 15)) {
         let instance = Instance::from_data(&data).unwrap();
-        let text = instance.to_json_string();
+        let text = instance.to_json_string().unwrap();
         prop_assert_eq!(Instance::from_json_str(&text).unwrap(), instance);
     }
 
@@ -134,14 +134,14 @@ fn largest_valid_numbers_are_exact() {
         }],
         ..InstanceData::default()
     };
-    data.policy.priority_value = duijie::limits::MAX_PRIORITY_VALUE;
-    data.policy.vulnerable_bonus = duijie::limits::MAX_VULNERABLE_BONUS;
+    data.policy.priority_value = duijie::model::limits::MAX_PRIORITY_VALUE;
+    data.policy.vulnerable_bonus = duijie::model::limits::MAX_VULNERABLE_BONUS;
     for k in 0..1000 {
         data.needs.push(NeedData {
             id: format!("N{k:04}"),
             area: "C".into(),
             category: "care".into(),
-            quantity: duijie::limits::MAX_QUANTITY,
+            quantity: duijie::model::limits::MAX_QUANTITY,
             priority: 5,
             vulnerable: true,
             skills: vec![],
@@ -160,7 +160,7 @@ fn largest_valid_numbers_are_exact() {
             serves: None,
             categories: vec!["care".into()],
             skills: vec![],
-            capacity: duijie::limits::MAX_CAPACITY,
+            capacity: duijie::model::limits::MAX_CAPACITY,
             unit_cost: 0,
             window: None,
         });
@@ -181,12 +181,19 @@ fn largest_valid_numbers_are_exact() {
 /// The same input gives the same bytes, run after run.
 #[test]
 fn same_input_same_bytes() {
-    let data = duijie::gen::generate(&duijie::gen::Shape::street(), 3);
+    let data = duijie::generate::generate(&duijie::generate::Shape::street(), 3);
     let instance = Instance::from_data(&data).unwrap();
-    let first = plan(&instance, &FlowSolver::default()).to_json_string();
+    let first = plan(&instance, &FlowSolver::default())
+        .to_json_string()
+        .unwrap();
     for _ in 0..20 {
-        let again = Instance::from_json_str(&instance.to_json_string()).unwrap();
-        assert_eq!(plan(&again, &FlowSolver::default()).to_json_string(), first);
+        let again = Instance::from_json_str(&instance.to_json_string().unwrap()).unwrap();
+        assert_eq!(
+            plan(&again, &FlowSolver::default())
+                .to_json_string()
+                .unwrap(),
+            first
+        );
     }
     println!("B10 determinism: 21 runs, 1 distinct output");
 }

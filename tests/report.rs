@@ -3,11 +3,11 @@
 mod common;
 
 use common::instance;
-use duijie::diff::PlanDiff;
-use duijie::explain::explain;
-use duijie::project::projects;
-use duijie::report::Report;
-use duijie::resource::Kind;
+use duijie::analysis::explain::explain;
+use duijie::analysis::project::projects;
+use duijie::analysis::report::Report;
+use duijie::model::Kind;
+use duijie::plan::PlanDiff;
 use duijie::solve::{FlowSolver, Solver};
 use duijie::{Eligibility, Instance, Plan};
 use proptest::prelude::*;
@@ -55,7 +55,7 @@ proptest! {
         prop_assert_eq!(r.by_category.iter().map(|c| c.unmet).sum::<i64>(), plan.demanded - plan.served);
         prop_assert_eq!(r.unmet_by_community.iter().map(|c| c.units).sum::<i64>(), plan.unmet.iter().map(|u| u.quantity).sum::<i64>());
         prop_assert!(r.coverage.vulnerable.served <= r.coverage.vulnerable.demanded);
-        prop_assert!(serde_json::from_str::<serde_json::Value>(&r.to_json_string()).is_ok());
+        prop_assert!(serde_json::from_str::<serde_json::Value>(&r.to_json_string().unwrap()).is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ fn scenario(name: &str) {
     let plan = solve_with(&instance, &eligibility, &FlowSolver::default()).unwrap();
     check(&instance, &plan).unwrap();
     let want = std::fs::read_to_string(dir.join(format!("{name}.plan.json"))).unwrap();
-    assert_eq!(plan.to_json_string(), want.trim_end(), "{name}");
+    assert_eq!(plan.to_json_string().unwrap(), want.trim_end(), "{name}");
     let lp = solve_with(&instance, &eligibility, backend("lp").unwrap().as_ref()).unwrap();
     check(&instance, &lp).unwrap();
     assert_eq!(lp.objective, plan.objective, "{name}: lp");

@@ -261,7 +261,7 @@ fn pivot_limit_is_an_error_not_a_plan() {
 /// through the LP oracle.
 fn sparse_network(max_n: usize) -> impl Strategy<Value = Network> {
     (20..=max_n, 20..=max_n, any::<u64>()).prop_map(|(n, m, seed)| {
-        let mut rng = duijie::gen::Rng::new(seed);
+        let mut rng = duijie::generate::Rng::new(seed);
         let mut net = Network {
             supply: (0..n).map(|_| rng.range(0, 20)).collect(),
             capacity: (0..m).map(|_| rng.range(0, 30)).collect(),
@@ -300,7 +300,7 @@ proptest! {
 fn threads_agree_with_serial_runs() {
     let nets: Vec<Network> = (0..8u64)
         .map(|seed| {
-            let data = duijie::gen::generate(&duijie::gen::Shape::tiny(), seed);
+            let data = duijie::generate::generate(&duijie::generate::Shape::tiny(), seed);
             let instance = duijie::Instance::from_data(&data).unwrap();
             duijie::Eligibility::build(&instance).network().clone()
         })

@@ -1,7 +1,7 @@
 //! CSV in and out: round trips, and every bad file rejected with file, record, column, line.
 
-use duijie::gen::{generate, Shape};
-use duijie::table::{read_csv, read_csv_dir, write_csv_dir};
+use duijie::format::csv::{read_csv, read_csv_dir, write_csv_dir};
+use duijie::generate::{generate, Shape};
 use duijie::{Code, Instance, LoadError, Problem};
 
 const AREAS: &str = "id,name,level,parent\nS,建外街道,street,\nC,永安里,community,S\n";
@@ -222,7 +222,7 @@ fn golden_csv_rejections() {
 #[test]
 fn formulas_are_not_written_as_formulas() {
     let mut out = Vec::new();
-    duijie::table::write_table(
+    duijie::format::csv::write_table(
         &mut out,
         &["a", "b"],
         [
@@ -238,7 +238,7 @@ fn formulas_are_not_written_as_formulas() {
 /// rows agree with the plan and the report.
 #[test]
 fn analysis_tables_read_back() {
-    use duijie::explain::explain;
+    use duijie::analysis::explain::explain;
     use duijie::solve::{FlowSolver, Solver};
     let instance = Instance::from_data(&generate(&Shape::street(), 2)).unwrap();
     let e = duijie::Eligibility::build(&instance);
@@ -246,11 +246,11 @@ fn analysis_tables_read_back() {
     let mut plan = duijie::Plan::from_solution(&instance, &e, &sol);
     let ex = explain(&instance, &e, &sol).unwrap();
     ex.attach(&instance, &mut plan);
-    let report = duijie::report::Report::new(&instance, &plan, &ex);
-    let projects = duijie::project::projects(&instance, &plan);
+    let report = duijie::analysis::report::Report::new(&instance, &plan, &ex);
+    let projects = duijie::analysis::project::projects(&instance, &plan);
     let dir = std::env::temp_dir().join(format!("duijie-analysis-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    duijie::table::write_analysis(&dir, &instance, &plan, &report, &projects).unwrap();
+    duijie::analysis::tables::write_analysis(&dir, &instance, &plan, &report, &projects).unwrap();
     let rows = |f: &str| -> Vec<csv::StringRecord> {
         csv::Reader::from_path(dir.join(f))
             .unwrap()

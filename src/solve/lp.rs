@@ -11,6 +11,7 @@ use good_lp::{
 
 /// Which good_lp solver to call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LpBackend {
     /// microlp: pure Rust, always available.
     Microlp,

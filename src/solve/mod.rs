@@ -12,7 +12,8 @@ mod lp;
 mod reduce;
 
 pub use flow::FlowSolver;
-pub use live::{LiveArc, LiveFlow};
+pub(crate) use live::LiveFlow;
+pub use live::ProofError;
 pub use lp::{LpBackend, LpSolver};
 
 /// A bipartite transportation network in compressed form: the arcs of left node `i` are
@@ -129,6 +130,7 @@ pub struct Stats {
 
 /// Why a solver gave no solution. Outcomes, caller mistakes and internal faults stay apart.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SolveError {
     /// The network is malformed (offsets, heads or lengths disagree).
     #[error("malformed network")]
@@ -153,6 +155,20 @@ pub enum SolveError {
     /// A solver's answer failed exact verification: a bug, reported rather than returned.
     #[error("solver answer failed verification: {0}")]
     Unverified(String),
+}
+
+impl SolveError {
+    /// A stable machine-readable code (`numeric_range`, `limit_reached`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SolveError::Shape => "shape",
+            SolveError::NumericRange(_) => "numeric_range",
+            SolveError::LimitReached(_) => "limit_reached",
+            SolveError::Backend(_) => "backend",
+            SolveError::NonIntegral { .. } => "non_integral",
+            SolveError::Unverified(_) => "unverified",
+        }
+    }
 }
 
 /// A solver of [`Network`]s.

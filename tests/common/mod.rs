@@ -2,9 +2,9 @@
 
 #![allow(dead_code)]
 
-use duijie::area::Level;
-use duijie::instance::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
-use duijie::resource::Kind;
+use duijie::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+use duijie::model::Kind;
+use duijie::model::Level;
 use proptest::prelude::*;
 
 pub const AREAS: [(&str, Level, Option<&str>); 9] = [

@@ -1,8 +1,8 @@
 //! Resources (资源): what units, party members, organisations, staff and volunteer teams offer.
 
-use crate::area::AreaIdx;
-use crate::time::Window;
-use crate::vocab::{CategoryIdx, SkillIdx};
+use crate::model::area::AreaIdx;
+use crate::model::time::Window;
+use crate::model::vocab::{CategoryIdx, SkillIdx};
 use serde::Serialize;
 
 /// Dense index of a resource in [`crate::Instance::resources`] (resources are sorted by id).

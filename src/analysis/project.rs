@@ -1,9 +1,10 @@
 //! The project list (项目清单): a plan's assignments grouped by provider, category, community
 //! and tier, each carried through the stages 了解需求 → 设计项目 → 评审立项 → 项目实施 → 监督评估.
 
-use crate::area::{AreaIdx, Level};
-use crate::instance::Instance;
-use crate::plan::Plan;
+use crate::model::area::{AreaIdx, Level};
+use crate::model::vocab::CategoryIdx;
+use crate::model::Instance;
+use crate::plan::{Assignment, Plan};
 use serde::Serialize;
 use std::fmt;
 
@@ -138,15 +139,14 @@ pub fn projects(instance: &Instance, plan: &Plan) -> Vec<Project> {
         let ((_, _, community, tier), first) = group[0];
         let a0 = &plan.assignments[first];
         let category = instance
-            .category_name(crate::vocab::CategoryIdx(group[0].0 .1))
+            .category_name(CategoryIdx(group[0].0 .1))
             .to_owned();
         let community = if community == u32::MAX {
             "-".to_owned()
         } else {
             areas.get(AreaIdx(community)).id.clone()
         };
-        let items: Vec<&crate::plan::Assignment> =
-            group.iter().map(|&(_, k)| &plan.assignments[k]).collect();
+        let items: Vec<&Assignment> = group.iter().map(|&(_, k)| &plan.assignments[k]).collect();
         out.push(Project {
             id: format!("{}/{category}/{community}/{tier}", a0.resource),
             resource: a0.resource.clone(),

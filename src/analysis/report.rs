@@ -3,11 +3,11 @@
 //! demand and unmet units by category, unmet units by community, the top bottlenecks, the largest shadow prices and
 //! the recruitment advice.
 
-use crate::area::{AreaIdx, Level};
-use crate::explain::{Advice, Certificate, Explanation};
-use crate::instance::Instance;
-use crate::plan::Plan;
-use crate::resource::Kind;
+use crate::analysis::explain::{Advice, Explanation};
+use crate::model::area::{AreaIdx, Level};
+use crate::model::resource::Kind;
+use crate::model::Instance;
+use crate::plan::{Certificate, Plan};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -155,13 +155,7 @@ impl Report {
         let policy = instance.policy();
         let weight = |i: usize| {
             let n = &instance.needs()[i];
-            policy.priority_value
-                * (i64::from(n.priority)
-                    + if n.vulnerable {
-                        policy.vulnerable_bonus
-                    } else {
-                        0
-                    })
+            policy.weight(n.priority, n.vulnerable)
         };
         let mut served = vec![0i64; instance.needs().len()];
         let mut used = vec![0i64; instance.resources().len()];
@@ -320,7 +314,10 @@ impl Report {
     }
 
     /// The report as JSON.
-    pub fn to_json_string(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    ///
+    /// # Errors
+    /// Only if serialisation fails, which a report never does.
+    pub fn to_json_string(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 }

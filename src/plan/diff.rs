@@ -2,7 +2,7 @@
 //! units added, removed and moved between resources, the objective delta, and the shift
 //! between tiers.
 
-use crate::area::Level;
+use crate::model::area::Level;
 use crate::plan::Plan;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -46,9 +46,8 @@ pub struct TierShift {
 /// resource-id order; what remains unpaired is added or removed.
 ///
 /// ```
-/// use duijie::diff::PlanDiff;
-/// use duijie::plan::{Assignment, Plan};
-/// use duijie::area::Level;
+/// use duijie::plan::{Assignment, Plan, PlanDiff};
+/// use duijie::model::Level;
 /// let a = |r: &str, q| Assignment { need: "N".into(), resource: r.into(), quantity: q, tier: Level::Grid, value: 10 };
 /// let plan = |v: Vec<Assignment>| Plan { objective: v.iter().map(|x| x.quantity * 10).sum(), served: 0, demanded: 3, assignments: v, unmet: vec![] };
 /// let d = PlanDiff::new(&plan(vec![a("R1", 2)]), &plan(vec![a("R1", 1), a("R2", 2)]));

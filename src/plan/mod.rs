@@ -1,10 +1,19 @@
-//! The plan: who serves whom and how much, what stays unmet and why, and the objective.
+//! The plan (项目清单 in contract form): who serves whom and how much, what stays unmet and
+//! why, and the objective; with the certificates its unmet entries carry, the independent
+//! [`check`]er and [`diff`]s between plans.
 
-use crate::area::Level;
+mod certificate;
+pub mod check;
+pub mod diff;
+
+pub use certificate::{Certificate, Move};
+pub use check::{check, Violation, Violations};
+pub use diff::PlanDiff;
+
 use crate::eligibility::Eligibility;
-use crate::explain::Certificate;
-use crate::instance::Instance;
-use crate::need::NeedIdx;
+use crate::model::area::Level;
+use crate::model::need::NeedIdx;
+use crate::model::Instance;
 use crate::solve::{self, Solution, SolveError, Solver};
 use serde::Serialize;
 
@@ -26,11 +35,22 @@ pub struct Assignment {
 /// Why units of a need went unserved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Reason {
     /// No resource may serve the need.
     NoEligibleResource,
     /// Some resource may, and every such resource is at full capacity in the plan.
     CapacityExhausted,
+}
+
+impl Reason {
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoEligibleResource => "no_eligible_resource",
+            Reason::CapacityExhausted => "capacity_exhausted",
+        }
+    }
 }
 
 /// Unserved units of one need.
@@ -42,7 +62,7 @@ pub struct Unmet {
     pub quantity: i64,
     /// Why.
     pub reason: Reason,
-    /// Proof of why, for `capacity_exhausted` (see [`crate::explain`]).
+    /// Proof of why, for `capacity_exhausted` (see [`crate::analysis::explain`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
 }
@@ -112,8 +132,11 @@ impl Plan {
     }
 
     /// The plan as compact JSON.
-    pub fn to_json_string(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    ///
+    /// # Errors
+    /// Only if serialisation fails, which a plan never does.
+    pub fn to_json_string(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Needs (需求): what residents and units asked for.
 
-use crate::area::AreaIdx;
-use crate::time::Window;
-use crate::vocab::{CategoryIdx, SkillIdx};
+use crate::model::area::AreaIdx;
+use crate::model::time::Window;
+use crate::model::vocab::{CategoryIdx, SkillIdx};
 
 /// Dense index of a need in [`crate::Instance::needs`] (needs are sorted by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

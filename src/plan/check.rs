@@ -2,16 +2,17 @@
 //! the eligibility index, the network or any solver. It re-reads the model from its text:
 //! parent links walked one by one, lists searched linearly, values recomputed term by term.
 
-use crate::area::{AreaIdx, Level};
-use crate::instance::Instance;
-use crate::need::Need;
+use crate::model::area::{AreaIdx, Level};
+use crate::model::need::Need;
+use crate::model::resource::Resource;
+use crate::model::Instance;
 use crate::plan::{Plan, Reason};
-use crate::resource::Resource;
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// One way a plan breaks the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Violation {
     /// An assignment or unmet entry names a need the instance does not have.
     #[error("unknown need {0:?}")]
@@ -97,6 +98,24 @@ pub enum Violation {
         /// What the assignments give.
         model: i64,
     },
+}
+
+impl Violation {
+    /// A stable machine-readable code (`not_eligible`, `over_capacity`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Violation::UnknownNeed(_) => "unknown_need",
+            Violation::UnknownResource(_) => "unknown_resource",
+            Violation::RepeatedPair { .. } => "repeated_pair",
+            Violation::NonPositive { .. } => "non_positive",
+            Violation::NotEligible { .. } => "not_eligible",
+            Violation::WrongPricing { .. } => "wrong_pricing",
+            Violation::OverServed { .. } => "over_served",
+            Violation::OverCapacity { .. } => "over_capacity",
+            Violation::WrongUnmet { .. } => "wrong_unmet",
+            Violation::WrongTotal { .. } => "wrong_total",
+        }
+    }
 }
 
 /// Every violation of one plan.

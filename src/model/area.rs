@@ -87,7 +87,7 @@ pub struct Area {
 /// The validated area forest, with each area's ancestor at every level.
 ///
 /// ```
-/// use duijie::area::{Areas, Level};
+/// use duijie::model::{Areas, Level};
 /// let areas = Areas::new(vec![
 ///     ("CY".into(), Level::District, None),
 ///     ("CY-JW".into(), Level::Street, Some(0)),
@@ -112,7 +112,7 @@ impl Areas {
     /// Builds the forest from `(id, level, parent position)` triples.
     ///
     /// Returns `None` if a parent is out of range, not strictly above its child, or ids repeat;
-    /// [`crate::Instance`] validation reports those problems in detail before calling this.
+    /// [`crate::validate`] reports those problems in detail before calling this.
     pub fn new(items: Vec<(String, Level, Option<usize>)>) -> Option<Areas> {
         Areas::with_names(items.into_iter().map(|(i, l, p)| (i, None, l, p)).collect())
     }

@@ -1,8 +1,8 @@
-//! The value model: how much one unit of service is worth (priority, vulnerability, locality, cost).
+//! The value model: how much one unit of service is worth (priority, vulnerability, locality,
+//! cost). [`Policy::unit_value`] is the one place the library computes a pair's value; the
+//! independent checker ([`crate::plan::check`]) keeps its own copy on purpose.
 
-use crate::area::Level;
-use crate::limits;
-use serde::Serialize;
+use crate::model::area::Level;
 
 /// Weights of the value model, with the defaults of the data contract.
 ///
@@ -10,12 +10,13 @@ use serde::Serialize;
 /// `priority_value × (priority + vulnerable_bonus × [vulnerable]) − locality_penalty[t] − cost_weight × unit_cost`.
 ///
 /// ```
-/// use duijie::{area::Level, Policy};
+/// use duijie::model::{Level, Policy};
 /// let p = Policy::default();
 /// assert_eq!(p.unit_value(3, true, Level::Community, 0), 500);
 /// assert_eq!(p.unit_value(1, false, Level::District, 20), 100 - 15 - 20);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Policy {
     /// Value of one priority step (default 100).
     pub priority_value: i64,
@@ -23,7 +24,6 @@ pub struct Policy {
     pub vulnerable_bonus: i64,
     /// Penalty per unit by tier, indexed by [`Level::index`] (defaults: grid 0, community 0,
     /// street 5, district 15, city 30).
-    #[serde(serialize_with = "serialize_penalty")]
     pub locality_penalty: [i64; 5],
     /// Weight of a resource's unit cost (default 1).
     pub cost_weight: i64,
@@ -48,47 +48,20 @@ impl Default for Policy {
 
 impl Policy {
     /// Value of one unit: see the type's documentation. Exact for every validated input
-    /// (see [`crate::limits`]); the result may be zero or negative, in which case the pair may not serve.
+    /// (see [`crate::model::limits`]); the result may be zero or negative, in which case the pair may not serve.
     pub fn unit_value(&self, priority: u8, vulnerable: bool, tier: Level, unit_cost: i64) -> i64 {
+        self.weight(priority, vulnerable) - self.penalty(tier) - self.cost_weight * unit_cost
+    }
+
+    /// How much one unit of a need weighs before locality and cost:
+    /// `priority_value × (priority + vulnerable_bonus × [vulnerable])`.
+    pub fn weight(&self, priority: u8, vulnerable: bool) -> i64 {
         let steps = i64::from(priority) + if vulnerable { self.vulnerable_bonus } else { 0 };
         self.priority_value * steps
-            - self.locality_penalty[tier.index()]
-            - self.cost_weight * unit_cost
     }
 
     /// Penalty for serving at `tier`.
     pub fn penalty(&self, tier: Level) -> i64 {
         self.locality_penalty[tier.index()]
     }
-
-    /// Each field with its name and allowed range, for validation.
-    pub(crate) fn fields(&self) -> [(&'static str, i64, i64); 4] {
-        [
-            (
-                "priority_value",
-                self.priority_value,
-                limits::MAX_PRIORITY_VALUE,
-            ),
-            (
-                "vulnerable_bonus",
-                self.vulnerable_bonus,
-                limits::MAX_VULNERABLE_BONUS,
-            ),
-            ("cost_weight", self.cost_weight, limits::MAX_COST_WEIGHT),
-            (
-                "offer_deadline_hours",
-                self.offer_deadline_hours,
-                limits::MAX_DEADLINE_HOURS,
-            ),
-        ]
-    }
-}
-
-fn serialize_penalty<S: serde::Serializer>(p: &[i64; 5], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(5))?;
-    for l in Level::ALL.iter().rev() {
-        m.serialize_entry(l.as_str(), &p[l.index()])?;
-    }
-    m.end()
 }

@@ -1,20 +1,23 @@
 //! Strict JSON reading: a syntax tree that keeps repeated keys and exact integers, and a walker
-//! that turns it into [`InstanceData`], reporting every type problem with its path.
+//! that turns it into the contract's types ([`InstanceData`]), reporting every type problem
+//! with its path. [`Instance::from_json_str`] and [`Instance::from_reader`] read and validate
+//! a whole instance.
 
-use crate::area::Level;
-use crate::instance::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
-use crate::limits;
-use crate::policy::Policy;
-use crate::problem::{Code, Problem};
-use crate::resource::Kind;
+use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData, POLICY_FIELDS};
+use crate::model::area::Level;
+use crate::model::limits;
+use crate::model::policy::Policy;
+use crate::model::resource::Kind;
+use crate::model::Instance;
+use crate::validate::{self, Code, Diagnostics, LoadError, Problem, Problems};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::fmt;
+use std::io::Read;
 
 /// A JSON value whose objects keep every entry in order, repeated keys included.
 #[derive(Debug)]
-pub(crate) enum Json<'a> {
+enum Json<'a> {
     Null,
     Bool(bool),
     Int(i64),
@@ -105,7 +108,7 @@ impl Json<'_> {
 }
 
 /// Parses `text`, or returns the syntax problem with its line and column.
-pub(crate) fn parse(text: &str) -> Result<Json<'_>, Problem> {
+fn parse(text: &str) -> Result<Json<'_>, Problem> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = de::Deserialize::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     parsed.map_err(|e| {
@@ -121,19 +124,15 @@ pub(crate) fn parse(text: &str) -> Result<Json<'_>, Problem> {
     })
 }
 
-/// Collects problems, and the paths of values that were replaced by a placeholder so that
-/// validation does not report a second, derived problem at the same place.
+/// Walks a syntax tree into the contract's types, collecting problems as it goes.
 #[derive(Default)]
-pub(crate) struct Walker {
-    pub problems: Vec<Problem>,
-    pub broken: BTreeSet<String>,
+struct Walker {
+    d: Diagnostics,
 }
 
 impl Walker {
     fn report(&mut self, code: Code, path: String, id: Option<&str>, msg: impl Into<String>) {
-        self.broken.insert(path.clone());
-        self.problems
-            .push(Problem::new(code, path, msg).with_id(id));
+        self.d.report(code, path, id, msg);
     }
 
     /// The fields of object `v` named in `names`, in that order (`null` counts as absent);
@@ -290,7 +289,7 @@ impl Walker {
     }
 
     fn window(&mut self, v: &Json<'_>, path: String, id: Option<&str>) -> Option<WindowData> {
-        let [start, end] = self.fields(v, &path, ["start", "end"])?;
+        let [start, end] = self.fields(v, &path, WindowData::FIELDS)?;
         let start = self.required(start, &path, "start", id);
         let end = self.required(end, &path, "end", id);
         let start = start.and_then(|s| self.string(s, join(&path, "start"), id));
@@ -298,7 +297,7 @@ impl Walker {
         match (start, end) {
             (Some(start), Some(end)) => Some(WindowData { start, end }),
             _ => {
-                self.broken.insert(path);
+                self.d.break_path(path);
                 None
             }
         }
@@ -342,11 +341,9 @@ fn item_id<'j>(v: Option<&'j Json<'_>>) -> Option<&'j str> {
 }
 
 /// Reads the instance object, with placeholders where a value is broken.
-pub(crate) fn read_instance(root: &Json<'_>, w: &mut Walker) -> InstanceData {
+fn read_instance(root: &Json<'_>, w: &mut Walker) -> InstanceData {
     let mut data = InstanceData::default();
-    let Some([areas, needs, resources, policy]) =
-        w.fields(root, "", ["areas", "needs", "resources", "policy"])
-    else {
+    let Some([areas, needs, resources, policy]) = w.fields(root, "", InstanceData::FIELDS) else {
         return data;
     };
     for (i, v) in w.list(areas, "areas").iter().enumerate() {
@@ -372,9 +369,8 @@ fn read_area(v: &Json<'_>, path: String, w: &mut Walker) -> AreaData {
         level: Level::Grid,
         parent: None,
     };
-    let Some([id, name, level, parent]) = w.fields(v, &path, ["id", "name", "level", "parent"])
-    else {
-        w.broken.insert(path);
+    let Some([id, name, level, parent]) = w.fields(v, &path, AreaData::FIELDS) else {
+        w.d.break_path(path);
         return a;
     };
     let iid = item_id(id);
@@ -398,30 +394,17 @@ fn read_area(v: &Json<'_>, path: String, w: &mut Walker) -> AreaData {
             ),
         },
         _ => {
-            w.broken.insert(lpath);
+            w.d.break_path(lpath);
         }
     }
     a.parent = w.opt_string(parent, &path, "parent", iid);
     if parent.is_some() && a.parent.is_none() {
-        w.broken.insert(join(&path, "parent"));
+        w.d.break_path(join(&path, "parent"));
     }
     a
 }
 
-pub(crate) fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
-    const NAMES: [&str; 11] = [
-        "id",
-        "area",
-        "category",
-        "quantity",
-        "priority",
-        "vulnerable",
-        "skills",
-        "window",
-        "max_unit_cost",
-        "requester",
-        "title",
-    ];
+fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
     let mut n = NeedData {
         id: String::new(),
         area: String::new(),
@@ -437,9 +420,9 @@ pub(crate) fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData 
     };
     let Some(
         [id, area, category, quantity, priority, vulnerable, skills, window, max_cost, requester, title],
-    ) = w.fields(v, &path, NAMES)
+    ) = w.fields(v, &path, NeedData::FIELDS)
     else {
-        w.broken.insert(path);
+        w.d.break_path(path);
         return n;
     };
     let iid = item_id(id);
@@ -473,18 +456,6 @@ pub(crate) fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData 
 }
 
 fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
-    const NAMES: [&str; 10] = [
-        "id",
-        "kind",
-        "name",
-        "home",
-        "serves",
-        "categories",
-        "skills",
-        "capacity",
-        "unit_cost",
-        "window",
-    ];
     let mut r = ResourceData {
         id: String::new(),
         kind: Kind::Member,
@@ -498,9 +469,9 @@ fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
         window: None,
     };
     let Some([id, kind, name, home, serves, categories, skills, capacity, unit_cost, window]) =
-        w.fields(v, &path, NAMES)
+        w.fields(v, &path, ResourceData::FIELDS)
     else {
-        w.broken.insert(path);
+        w.d.break_path(path);
         return r;
     };
     let iid = item_id(id);
@@ -528,7 +499,7 @@ fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
     match w.required(categories, &path, "categories", iid) {
         Some(c) => r.categories = w.strings(c, cpath, iid),
         None => {
-            w.broken.insert(cpath);
+            w.d.break_path(cpath);
         }
     }
     if let Some(s) = skills {
@@ -546,14 +517,7 @@ fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
 
 fn read_policy(v: &Json<'_>, w: &mut Walker) -> Policy {
     let mut p = Policy::default();
-    let names = [
-        "priority_value",
-        "vulnerable_bonus",
-        "locality_penalty",
-        "cost_weight",
-        "offer_deadline_hours",
-        "reoffer_penalty",
-    ];
+    let names = POLICY_FIELDS;
     let Some(f) = w.fields(v, "policy", names) else {
         return p;
     };
@@ -586,4 +550,58 @@ fn read_policy(v: &Json<'_>, w: &mut Walker) -> Policy {
         }
     }
     p
+}
+
+/// Reads one need object from JSON text, its paths starting at `path`; the syntax problem if
+/// it is not JSON. Validation goes on from the returned diagnostics ([`crate::validate`]).
+pub(crate) fn read_need_text(text: &str, path: &str) -> Result<(NeedData, Diagnostics), Problem> {
+    let root = parse(text)?;
+    let mut w = Walker::default();
+    let data = read_need(&root, path.to_owned(), &mut w);
+    Ok((data, w.d))
+}
+
+impl Instance {
+    /// Reads and validates an instance from JSON text.
+    ///
+    /// # Errors
+    /// [`LoadError::Invalid`] with every problem found: syntax (with line and column), types,
+    /// unknown or repeated fields, ranges, references, the area tree.
+    pub fn from_json_str(text: &str) -> Result<Instance, LoadError> {
+        let root = parse(text).map_err(|p| LoadError::Invalid(Problems(vec![p])))?;
+        let mut walker = Walker::default();
+        let data = read_instance(&root, &mut walker);
+        drop(root);
+        validate::validate(&data, walker.d)
+    }
+
+    /// Reads and validates an instance from a reader (a file, stdin), at most
+    /// [`limits::MAX_INPUT_BYTES`] bytes.
+    ///
+    /// # Errors
+    /// As [`Instance::from_json_str`]; [`LoadError::Io`] if reading fails; a `too_large`
+    /// problem, before parsing, for a longer input.
+    pub fn from_reader(reader: impl Read) -> Result<Instance, LoadError> {
+        Instance::from_reader_at_most(reader, limits::MAX_INPUT_BYTES)
+    }
+
+    /// As [`Instance::from_reader`], with a chosen byte limit (a service may want a lower one).
+    ///
+    /// # Errors
+    /// As [`Instance::from_reader`].
+    pub fn from_reader_at_most(reader: impl Read, max_bytes: u64) -> Result<Instance, LoadError> {
+        let mut text = String::new();
+        reader
+            .take(max_bytes.saturating_add(1))
+            .read_to_string(&mut text)?;
+        if text.len() as u64 > max_bytes {
+            let msg = format!("the input is longer than {max_bytes} bytes");
+            return Err(LoadError::Invalid(Problems(vec![Problem::new(
+                Code::TooLarge,
+                "",
+                msg,
+            )])));
+        }
+        Instance::from_json_str(&text)
+    }
 }

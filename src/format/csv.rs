@@ -1,6 +1,6 @@
 //! CSV for analysts: the three lists read from `areas.csv`, `needs.csv` and `resources.csv`
-//! (one row per item, a header row, list cells separated by `;`), and plans, projects and
-//! reports written as tables ([`write_analysis`]).
+//! (one row per item, a header row, list cells separated by `;`) and written back, and
+//! [`write_table`] for any table.
 //!
 //! | file | columns (required in bold) |
 //! |---|---|
@@ -8,80 +8,76 @@
 //! | `needs.csv` | **id**, **area**, **category**, **quantity**, priority, vulnerable, skills, window_start, window_end, max_unit_cost, requester, title |
 //! | `resources.csv` | **id**, **kind**, name, **home**, serves, **categories**, skills, **capacity**, unit_cost, window_start, window_end |
 //!
-//! An empty cell is an absent value. A `policy.json` beside them (the contract's `policy`
-//! object) is optional. Problems name the file, the record (0-based, as in JSON paths), the
-//! column and the line: `needs.csv[3].quantity`, line 5. Text cells written out that start
-//! with `=`, `+`, `-` or `@` get a leading `'`, so spreadsheets do not run them as formulas.
+//! The columns are the contract's fields ([`crate::contract`]), a window written as two
+//! columns. An empty cell is an absent value. A `policy.json` beside them (the contract's
+//! `policy` object) is optional. Problems name the file, the record (0-based, as in JSON
+//! paths), the column and the line: `needs.csv[3].quantity`, line 5. Text cells written out
+//! that start with `=`, `+`, `-` or `@` get a leading `'`, so spreadsheets do not run them as
+//! formulas.
 
-use crate::area::Level;
-use crate::explain::Certificate;
-use crate::instance::{
-    self, AreaData, Instance, InstanceData, LoadError, NeedData, ResourceData, WindowData,
-};
-use crate::json::Walker;
-use crate::limits;
-use crate::plan::Plan;
-use crate::problem::{Code, Problem, Problems};
-use crate::project::Project;
-use crate::report::Report;
-use crate::resource::Kind;
+use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+use crate::model::area::Level;
+use crate::model::limits;
+use crate::model::policy::Policy;
+use crate::model::resource::Kind;
+use crate::model::Instance;
+use crate::validate::{self, Code, Diagnostics, LoadError, Problem, Problems};
 use std::io::{Read, Write};
 use std::path::Path;
 
-const AREA_COLUMNS: [&str; 4] = ["id", "name", "level", "parent"];
-const NEED_COLUMNS: [&str; 12] = [
-    "id",
-    "area",
-    "category",
-    "quantity",
-    "priority",
-    "vulnerable",
-    "skills",
-    "window_start",
-    "window_end",
-    "max_unit_cost",
-    "requester",
-    "title",
-];
-const RESOURCE_COLUMNS: [&str; 11] = [
-    "id",
-    "kind",
-    "name",
-    "home",
-    "serves",
-    "categories",
-    "skills",
-    "capacity",
-    "unit_cost",
-    "window_start",
-    "window_end",
-];
+/// The CSV columns of a contract type: its fields, a `window` written as `window_start` and
+/// `window_end`.
+fn columns(fields: &[&'static str]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .flat_map(|&f| match f {
+            "window" => vec!["window_start", "window_end"],
+            f => vec![f],
+        })
+        .collect()
+}
 
 /// One CSV file read into rows of optional cells, by column name.
 struct Sheet {
-    columns: Vec<Option<usize>>,
+    /// The list it holds (`needs`).
+    list: &'static str,
+    /// The contract's columns for it, each with its position in the file, if present.
+    columns: Vec<(&'static str, Option<usize>)>,
+    /// The columns that must have a value.
+    required: &'static [&'static str],
     rows: Vec<csv::StringRecord>,
     lines: Vec<u64>,
 }
 
 impl Sheet {
-    fn cell<'r>(&self, row: &'r csv::StringRecord, column: usize) -> Option<&'r str> {
-        self.columns[column]
+    /// The non-empty cell of `row` in `column`.
+    fn cell<'r>(&self, row: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
+        self.columns
+            .iter()
+            .find(|c| c.0 == column)
+            .and_then(|c| c.1)
             .and_then(|k| row.get(k))
             .filter(|s| !s.is_empty())
+    }
+
+    fn has_column(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c.0 == column && c.1.is_some())
     }
 }
 
 fn read_sheet(
-    list: &str,
+    list: &'static str,
     reader: impl Read,
-    names: &[&str],
-    required: &[&str],
-    w: &mut Walker,
+    fields: &[&'static str],
+    required: &'static [&'static str],
+    w: &mut Diagnostics,
 ) -> Sheet {
     let file = format!("{list}.csv");
+    let names = columns(fields);
     let mut sheet = Sheet {
-        columns: vec![None; names.len()],
+        list,
+        columns: names.iter().map(|&n| (n, None)).collect(),
+        required,
         rows: Vec::new(),
         lines: Vec::new(),
     };
@@ -96,12 +92,12 @@ fn read_sheet(
     };
     for (k, h) in headers.iter().enumerate() {
         match names.iter().position(|n| *n == h) {
-            Some(c) if sheet.columns[c].is_some() => w.problems.push(Problem::new(
+            Some(c) if sheet.columns[c].1.is_some() => w.problems.push(Problem::new(
                 Code::DuplicateField,
                 format!("{file}.{h}"),
                 format!("column `{h}` appears twice in the header"),
             )),
-            Some(c) => sheet.columns[c] = Some(k),
+            Some(c) => sheet.columns[c].1 = Some(k),
             None => w.problems.push(Problem::new(
                 Code::UnknownField,
                 format!("{file}.{h}"),
@@ -110,8 +106,8 @@ fn read_sheet(
         }
     }
     for req in required {
-        if let Some(c) = names.iter().position(|n| n == req) {
-            if sheet.columns[c].is_none() {
+        if !sheet.has_column(req) {
+            {
                 w.problems.push(Problem::new(
                     Code::MissingField,
                     format!("{file}.{req}"),
@@ -155,7 +151,7 @@ fn read_sheet(
     sheet
 }
 
-fn int(w: &mut Walker, s: &str, path: String, id: &str) -> Option<i64> {
+fn int(w: &mut Diagnostics, s: &str, path: String, id: &str) -> Option<i64> {
     if let Ok(v) = s.parse::<i64>() {
         return Some(v);
     }
@@ -167,9 +163,7 @@ fn int(w: &mut Walker, s: &str, path: String, id: &str) -> Option<i64> {
     } else {
         (Code::NotInteger, format!("{s:?} is not an integer"))
     };
-    w.broken.insert(path.clone());
-    w.problems
-        .push(Problem::new(code, path, msg).with_id(Some(id)));
+    w.report(code, path, Some(id), msg);
     None
 }
 
@@ -180,11 +174,13 @@ fn list(s: Option<&str>) -> Vec<String> {
 fn window(
     sheet: &Sheet,
     row: &csv::StringRecord,
-    start: usize,
-    w: &mut Walker,
+    w: &mut Diagnostics,
     path: String,
 ) -> Option<WindowData> {
-    match (sheet.cell(row, start), sheet.cell(row, start + 1)) {
+    match (
+        sheet.cell(row, "window_start"),
+        sheet.cell(row, "window_end"),
+    ) {
         (None, None) => None,
         (Some(s), Some(e)) => Some(WindowData {
             start: s.to_owned(),
@@ -192,8 +188,7 @@ fn window(
         }),
         _ => {
             let msg = "give both window_start and window_end, or neither";
-            w.broken.insert(path.clone());
-            w.problems.push(Problem::new(Code::MissingField, path, msg));
+            w.report(Code::MissingField, path, None, msg);
             None
         }
     }
@@ -207,153 +202,125 @@ pub fn read_csv(
     areas: impl Read,
     needs: impl Read,
     resources: impl Read,
-    policy: Option<crate::Policy>,
+    policy: Option<Policy>,
 ) -> Result<Instance, LoadError> {
-    let mut w = Walker::default();
+    let mut w = Diagnostics::default();
     let mut data = InstanceData {
         policy: policy.unwrap_or_default(),
         ..InstanceData::default()
     };
-    let a = read_sheet("areas", areas, &AREA_COLUMNS, &["id", "level"], &mut w);
+    let a = read_sheet(
+        "areas",
+        areas,
+        &AreaData::FIELDS,
+        &AreaData::REQUIRED,
+        &mut w,
+    );
     for (k, row) in a.rows.iter().enumerate() {
-        let id = a.cell(row, 0).unwrap_or_default().to_owned();
-        let level = a.cell(row, 2).unwrap_or_default();
+        let id = a.cell(row, "id").unwrap_or_default().to_owned();
+        let level = a.cell(row, "level").unwrap_or_default();
         let level = Level::parse(level).unwrap_or_else(|| {
-            let path = format!("areas[{k}].level");
-            w.broken.insert(path.clone());
-            w.problems.push(
-                Problem::new(Code::UnknownLevel, path, format!("unknown level {level:?}"))
-                    .with_id(Some(&id)),
+            let msg = format!("unknown level {level:?}");
+            w.report(
+                Code::UnknownLevel,
+                format!("areas[{k}].level"),
+                Some(&id),
+                msg,
             );
             Level::Grid
         });
         data.areas.push(AreaData {
             id,
-            name: a.cell(row, 1).map(str::to_owned),
+            name: a.cell(row, "name").map(str::to_owned),
             level,
-            parent: a.cell(row, 3).map(str::to_owned),
+            parent: a.cell(row, "parent").map(str::to_owned),
         });
     }
     let n = read_sheet(
         "needs",
         needs,
-        &NEED_COLUMNS,
-        &["id", "area", "category", "quantity"],
+        &NeedData::FIELDS,
+        &NeedData::REQUIRED,
         &mut w,
     );
     for (k, row) in n.rows.iter().enumerate() {
-        let id = n.cell(row, 0).unwrap_or_default().to_owned();
+        let id = n.cell(row, "id").unwrap_or_default().to_owned();
         let p = |c: &str| format!("needs[{k}].{c}");
-        let num = |w: &mut Walker, c: usize| {
-            n.cell(row, c)
-                .and_then(|s| int(w, s, p(NEED_COLUMNS[c]), &id))
-        };
-        let quantity = num(&mut w, 3);
-        let priority = num(&mut w, 4);
-        let max_unit_cost = num(&mut w, 9);
-        let vulnerable = match n.cell(row, 5) {
+        let num = |w: &mut Diagnostics, c: &str| n.cell(row, c).and_then(|s| int(w, s, p(c), &id));
+        let quantity = num(&mut w, "quantity");
+        let priority = num(&mut w, "priority");
+        let max_unit_cost = num(&mut w, "max_unit_cost");
+        let vulnerable = match n.cell(row, "vulnerable") {
             None | Some("false" | "0") => false,
             Some("true" | "1") => true,
             Some(other) => {
-                w.broken.insert(p("vulnerable"));
-                w.problems.push(
-                    Problem::new(
-                        Code::WrongType,
-                        p("vulnerable"),
-                        format!("{other:?} is not true or false"),
-                    )
-                    .with_id(Some(&id)),
-                );
+                let msg = format!("{other:?} is not true or false");
+                w.report(Code::WrongType, p("vulnerable"), Some(&id), msg);
                 false
             }
         };
         data.needs.push(NeedData {
-            area: n.cell(row, 1).unwrap_or_default().to_owned(),
-            category: n.cell(row, 2).unwrap_or_default().to_owned(),
-            quantity: quantity.unwrap_or(if n.cell(row, 3).is_some() { 1 } else { 0 }),
+            area: n.cell(row, "area").unwrap_or_default().to_owned(),
+            category: n.cell(row, "category").unwrap_or_default().to_owned(),
+            quantity: quantity.unwrap_or(if n.cell(row, "quantity").is_some() {
+                1
+            } else {
+                0
+            }),
             priority: priority.unwrap_or(3),
             vulnerable,
-            skills: list(n.cell(row, 6)),
-            window: window(&n, row, 7, &mut w, p("window")),
+            skills: list(n.cell(row, "skills")),
+            window: window(&n, row, &mut w, p("window")),
             max_unit_cost,
-            requester: n.cell(row, 10).map(str::to_owned),
-            title: n.cell(row, 11).map(str::to_owned),
+            requester: n.cell(row, "requester").map(str::to_owned),
+            title: n.cell(row, "title").map(str::to_owned),
             id,
         });
     }
     let r = read_sheet(
         "resources",
         resources,
-        &RESOURCE_COLUMNS,
-        &["id", "kind", "home", "categories", "capacity"],
+        &ResourceData::FIELDS,
+        &ResourceData::REQUIRED,
         &mut w,
     );
     for (k, row) in r.rows.iter().enumerate() {
-        let id = r.cell(row, 0).unwrap_or_default().to_owned();
+        let id = r.cell(row, "id").unwrap_or_default().to_owned();
         let p = |c: &str| format!("resources[{k}].{c}");
-        let kind = r.cell(row, 1).unwrap_or_default();
+        let kind = r.cell(row, "kind").unwrap_or_default();
         let kind = Kind::parse(kind).unwrap_or_else(|| {
-            w.broken.insert(p("kind"));
-            w.problems.push(
-                Problem::new(
-                    Code::UnknownKind,
-                    p("kind"),
-                    format!("unknown kind {kind:?}"),
-                )
-                .with_id(Some(&id)),
-            );
+            let msg = format!("unknown kind {kind:?}");
+            w.report(Code::UnknownKind, p("kind"), Some(&id), msg);
             Kind::Member
         });
-        let capacity = r
-            .cell(row, 7)
-            .and_then(|s| int(&mut w, s, p("capacity"), &id));
-        let unit_cost = r
-            .cell(row, 8)
-            .and_then(|s| int(&mut w, s, p("unit_cost"), &id));
+        let num = |w: &mut Diagnostics, c: &str| r.cell(row, c).and_then(|s| int(w, s, p(c), &id));
+        let capacity = num(&mut w, "capacity");
+        let unit_cost = num(&mut w, "unit_cost");
         data.resources.push(ResourceData {
             kind,
-            name: r.cell(row, 2).map(str::to_owned),
-            home: r.cell(row, 3).unwrap_or_default().to_owned(),
-            serves: r.cell(row, 4).map(|s| list(Some(s))),
-            categories: list(r.cell(row, 5)),
-            skills: list(r.cell(row, 6)),
+            name: r.cell(row, "name").map(str::to_owned),
+            home: r.cell(row, "home").unwrap_or_default().to_owned(),
+            serves: r.cell(row, "serves").map(|s| list(Some(s))),
+            categories: list(r.cell(row, "categories")),
+            skills: list(r.cell(row, "skills")),
             capacity: capacity.unwrap_or(0),
             unit_cost: unit_cost.unwrap_or(0),
-            window: window(&r, row, 9, &mut w, p("window")),
+            window: window(&r, row, &mut w, p("window")),
             id,
         });
     }
     // Missing required cells: report once, at the cell.
-    for (sheet, list, names, required) in [
-        (&a, "areas", &AREA_COLUMNS[..], &["id", "level"][..]),
-        (
-            &n,
-            "needs",
-            &NEED_COLUMNS[..],
-            &["id", "area", "category", "quantity"][..],
-        ),
-        (
-            &r,
-            "resources",
-            &RESOURCE_COLUMNS[..],
-            &["id", "kind", "home", "categories", "capacity"][..],
-        ),
-    ] {
+    for sheet in [&a, &n, &r] {
+        let list = sheet.list;
         for (k, row) in sheet.rows.iter().enumerate() {
             if row.is_empty() {
-                w.broken.insert(format!("{list}[{k}]"));
+                w.break_path(format!("{list}[{k}]"));
                 continue;
             }
-            for req in required {
-                let c = names.iter().position(|x| x == req).unwrap_or(0);
-                if sheet.columns[c].is_some() && sheet.cell(row, c).is_none() {
+            for req in sheet.required {
+                if sheet.has_column(req) && sheet.cell(row, req).is_none() {
                     let path = format!("{list}[{k}].{req}");
-                    w.broken.insert(path.clone());
-                    w.problems.push(Problem::new(
-                        Code::MissingField,
-                        path,
-                        format!("empty `{req}`"),
-                    ));
+                    w.report(Code::MissingField, path, None, format!("empty `{req}`"));
                 }
             }
         }
@@ -363,7 +330,7 @@ pub fn read_csv(
         ("needs", &n.lines),
         ("resources", &r.lines),
     ];
-    instance::validate(&data, w).map_err(|e| match e {
+    validate::validate(&data, w).map_err(|e| match e {
         LoadError::Invalid(Problems(ps)) => LoadError::Invalid(Problems(
             ps.into_iter().map(|p| to_csv_path(p, &lines)).collect(),
         )),
@@ -483,7 +450,7 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
     };
     write_table(
         file("areas.csv")?,
-        &AREA_COLUMNS,
+        &columns(&AreaData::FIELDS),
         data.areas.iter().map(|a| {
             vec![
                 a.id.as_str().into(),
@@ -495,7 +462,7 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
     )?;
     write_table(
         file("needs.csv")?,
-        &NEED_COLUMNS,
+        &columns(&NeedData::FIELDS),
         data.needs.iter().map(|n| {
             let [s, e] = win(&n.window);
             vec![
@@ -516,7 +483,7 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
     )?;
     write_table(
         file("resources.csv")?,
-        &RESOURCE_COLUMNS,
+        &columns(&ResourceData::FIELDS),
         data.resources.iter().map(|r| {
             let [s, e] = win(&r.window);
             vec![
@@ -536,157 +503,5 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
                 e,
             ]
         }),
-    )
-}
-
-/// Writes everything an analyst reads into `out`: `plan.json`, `report.json`,
-/// `projects.json`, the instance's three lists, and the tables `assignments.csv`,
-/// `unmet.csv` (with each certificate as a sentence), `projects.csv`, `by_category.csv`,
-/// `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`, `recruitment.csv` and
-/// `shadow_prices.csv`.
-///
-/// # Errors
-/// Any write error.
-pub fn write_analysis(
-    out: &Path,
-    instance: &Instance,
-    plan: &Plan,
-    report: &Report,
-    projects: &[Project],
-) -> std::io::Result<()> {
-    let file = |f: &str| std::fs::File::create(out.join(f)).map(std::io::BufWriter::new);
-    std::fs::write(out.join("plan.json"), plan.to_json_string())?;
-    std::fs::write(out.join("report.json"), report.to_json_string())?;
-    std::fs::write(
-        out.join("projects.json"),
-        serde_json::to_string(projects).unwrap_or_default(),
-    )?;
-    write_csv_dir(instance, out)?;
-    write_table(
-        file("assignments.csv")?,
-        &["need", "resource", "quantity", "tier", "value"],
-        plan.assignments.iter().map(|a| {
-            vec![
-                a.need.as_str().into(),
-                a.resource.as_str().into(),
-                a.quantity.into(),
-                a.tier.as_str().into(),
-                a.value.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("unmet.csv")?,
-        &["need", "quantity", "reason", "certificate", "explanation"],
-        plan.unmet.iter().map(|u| {
-            let kind = match &u.certificate {
-                Some(Certificate::Bottleneck { .. }) => "bottleneck",
-                Some(Certificate::Tradeoff { .. }) => "tradeoff",
-                None => "",
-            };
-            let reason = serde_json::to_value(u.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let text = u
-                .certificate
-                .as_ref()
-                .map_or(String::new(), ToString::to_string);
-            vec![
-                u.need.as_str().into(),
-                u.quantity.into(),
-                reason.into(),
-                kind.into(),
-                text.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("projects.csv")?,
-        &[
-            "id",
-            "resource",
-            "category",
-            "community",
-            "tier",
-            "needs",
-            "quantity",
-            "value",
-            "stage",
-        ],
-        projects.iter().map(|p| {
-            let needs: Vec<String> = p
-                .needs
-                .iter()
-                .map(|n| format!("{}×{}", n.need, n.quantity))
-                .collect();
-            vec![
-                p.id.as_str().into(),
-                p.resource.as_str().into(),
-                p.category.as_str().into(),
-                p.community.as_str().into(),
-                p.tier.as_str().into(),
-                needs.join(";").into(),
-                p.quantity.into(),
-                p.value.into(),
-                p.stage.chinese().into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("by_category.csv")?,
-        &["category", "demanded", "served", "unmet"],
-        report.by_category.iter().map(|c| {
-            vec![
-                c.category.as_str().into(),
-                c.demanded.into(),
-                c.served.into(),
-                c.unmet.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("unmet_by_community.csv")?,
-        &["community", "unmet"],
-        report
-            .unmet_by_community
-            .iter()
-            .map(|c| vec![c.key.as_str().into(), c.units.into()]),
-    )?;
-    write_table(
-        file("tiers.csv")?,
-        &["tier", "units", "share"],
-        report
-            .tiers
-            .iter()
-            .map(|t| vec![t.tier.as_str().into(), t.units.into(), t.share.into()]),
-    )?;
-    write_table(
-        file("utilisation.csv")?,
-        &["from", "to", "resources"],
-        report
-            .utilisation
-            .histogram
-            .iter()
-            .map(|b| vec![b.from.into(), b.to.into(), (b.resources as i64).into()]),
-    )?;
-    write_table(
-        file("recruitment.csv")?,
-        &["category", "community", "value"],
-        report.recruitment.iter().map(|a| {
-            vec![
-                a.category.as_str().into(),
-                a.community.as_str().into(),
-                a.value.into(),
-            ]
-        }),
-    )?;
-    write_table(
-        file("shadow_prices.csv")?,
-        &["resource", "value"],
-        report
-            .shadow_prices
-            .iter()
-            .map(|s| vec![s.resource.as_str().into(), s.value.into()]),
     )
 }

@@ -10,7 +10,7 @@ impl DateTime {
     /// Parses exactly `YYYY-MM-DDTHH:MM:SS`, checking month lengths and leap years.
     ///
     /// ```
-    /// use duijie::time::DateTime;
+    /// use duijie::model::DateTime;
     /// let t = DateTime::parse("2028-02-29T23:59:59").unwrap();
     /// assert_eq!(t.to_string(), "2028-02-29T23:59:59");
     /// assert!(DateTime::parse("2026-02-29T00:00:00").is_none());

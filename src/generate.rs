@@ -7,19 +7,21 @@
 //! The same shape and seed always give the same instance, on every platform.
 //!
 //! ```
-//! use duijie::gen::{generate, Shape};
+//! use duijie::generate::{generate, Shape};
 //! let data = generate(&Shape::tiny(), 7);
 //! let instance = duijie::Instance::from_data(&data).unwrap();
 //! assert_eq!(data, generate(&Shape::tiny(), 7));
 //! assert!(instance.needs().len() > 10);
 //! ```
 
-use crate::area::Level;
-use crate::instance::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
-use crate::policy::Policy;
-use crate::resource::Kind;
+use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+use crate::model::area::Level;
+use crate::model::policy::Policy;
+use crate::model::resource::Kind;
 
-/// SplitMix64: tiny, fast, and the same on every platform.
+/// SplitMix64: tiny, fast, and the same on every platform. The generator's own source of
+/// randomness; public (but hidden) only for the project's tests and benches.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 

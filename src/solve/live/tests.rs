@@ -2,9 +2,31 @@
 //! optimality proof (`verify`) and reach the optimum the network simplex finds for the same
 //! problem, and a cold re-solve by successive shortest paths must agree.
 
-use duijie::gen::Rng;
-use duijie::solve::{FlowSolver, LiveFlow, Network, Solver};
+use super::LiveFlow;
+use crate::generate::Rng;
+use crate::solve::{FlowSolver, Network, Solver};
 use proptest::prelude::*;
+
+/// A new left node worth more takes the capacity from an old one.
+#[test]
+fn a_new_need_takes_the_capacity() {
+    // One resource with 2 units; a need of 2 units worth 10 each.
+    let net = Network {
+        supply: vec![2],
+        capacity: vec![2],
+        start: vec![0, 1],
+        head: vec![0],
+        value: vec![10],
+    };
+    let mut live = LiveFlow::solve(&net, 50).unwrap();
+    assert_eq!(live.objective(), 20);
+    // A new need worth 30 a unit takes both units.
+    let first = live.add_left(2, [(0, 30)]);
+    live.repair();
+    assert_eq!(live.objective(), 60);
+    assert_eq!(live.arc(first).flow, 2);
+    live.verify().unwrap();
+}
 
 /// A random network: `n × m`, each arc present with probability `density`.
 fn network(rng: &mut Rng, n: usize, m: usize, density: f64, max_v: i64) -> Network {

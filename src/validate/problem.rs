@@ -1,11 +1,13 @@
 //! Validation problems: each with a stable code, the offending path and id, and what to do.
 
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Stable code of a validation problem. The JSON name (`snake_case`) never changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Code {
     /// The input is not well-formed JSON (or cannot be read).
     Syntax,
@@ -165,6 +167,28 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Why an instance could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The input could not be read.
+    #[error("cannot read the input: {0}")]
+    Io(#[from] std::io::Error),
+    /// The input is malformed or breaks the contract; every problem is listed.
+    #[error("invalid instance: {0}")]
+    Invalid(Problems),
+}
+
+impl LoadError {
+    /// A stable machine-readable code: `io`, or `invalid` (each problem has its own [`Code`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoadError::Io(_) => "io",
+            LoadError::Invalid(_) => "invalid",
+        }
+    }
+}
+
 /// Every problem found in one input, in input order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -177,5 +201,45 @@ impl fmt::Display for Problems {
             write!(f, "\n  {p}")?;
         }
         Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// Problems found while reading an input, and the paths of values that were replaced by a
+/// placeholder, so that validation does not report a second, derived problem at the same
+/// place. The JSON and CSV readers fill it; [`crate::validate`] goes on from it.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) broken: BTreeSet<String>,
+}
+
+impl Diagnostics {
+    /// Records a problem at `path` and marks the path broken.
+    pub(crate) fn report(
+        &mut self,
+        code: Code,
+        path: String,
+        id: Option<&str>,
+        msg: impl Into<String>,
+    ) {
+        self.broken.insert(path.clone());
+        self.problems
+            .push(Problem::new(code, path, msg).with_id(id));
+    }
+
+    /// Marks `path` broken without a problem of its own (one was reported further in).
+    pub(crate) fn break_path(&mut self, path: String) {
+        self.broken.insert(path);
+    }
+
+    /// Whether `path`, or a path it lies in (`needs[3]` for `needs[3].quantity`), is broken.
+    pub(crate) fn is_broken(&self, path: &str) -> bool {
+        self.broken.contains(path)
+            || path
+                .char_indices()
+                .filter(|&(_, c)| c == '.' || c == '[')
+                .any(|(k, _)| self.broken.contains(&path[..k]))
     }
 }

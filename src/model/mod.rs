@@ -1,0 +1,20 @@
+//! The domain, validated: the area hierarchy, needs, resources, their vocabularies and times,
+//! the value model and the documented limits, together as an [`Instance`]. Nothing here reads,
+//! writes or solves; every item is indexed densely (`AreaIdx`, `NeedIdx`, `ResourceIdx`, …).
+
+pub mod area;
+pub mod instance;
+pub mod limits;
+pub mod need;
+pub mod policy;
+pub mod resource;
+pub mod time;
+pub mod vocab;
+
+pub use area::{Area, AreaIdx, Areas, Level};
+pub use instance::Instance;
+pub use need::{Need, NeedIdx};
+pub use policy::Policy;
+pub use resource::{Kind, Resource, ResourceIdx};
+pub use time::{DateTime, Window};
+pub use vocab::{CategoryIdx, SkillIdx, Vocab};

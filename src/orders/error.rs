@@ -1,0 +1,264 @@
+//! Why a command or an event log was refused, each with a stable code.
+
+use super::state::{OrderState, TicketState};
+use crate::solve::{ProofError, SolveError};
+use crate::validate::Problems;
+use std::fmt;
+
+/// Why a command was rejected. Nothing changed. [`Rejection::code`] gives a stable
+/// machine-readable code; the message is for people.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Not a command of the contract (the JSON reader's message).
+    #[error("malformed command: {0}")]
+    Malformed(String),
+    /// `at` is not a time, or earlier than the previous command's.
+    #[error("time {at:?}: {fault}")]
+    Time {
+        /// The time given.
+        at: String,
+        /// What is wrong with it.
+        fault: TimeFault,
+    },
+    /// No order with this id.
+    #[error("unknown order {0:?}")]
+    UnknownOrder(String),
+    /// No resource with this id.
+    #[error("unknown resource {0:?}")]
+    UnknownResource(String),
+    /// An order with this id exists.
+    #[error("order {0:?} exists already")]
+    OrderExists(String),
+    /// The posted need breaks the contract: every problem, with its code and its path
+    /// (starting at `need`).
+    #[error("invalid need: {}", OneLine(.0))]
+    InvalidNeed(Problems),
+    /// The order is not in a state that takes this command.
+    #[error("order {order:?} is {state}: `{cmd}` does not apply")]
+    OrderState {
+        /// Order id.
+        order: String,
+        /// Its state.
+        state: OrderState,
+        /// The command.
+        cmd: &'static str,
+    },
+    /// The resource's ticket is missing or not in a state that takes this command.
+    #[error("order {order:?}, resource {resource:?}: {}, `{cmd}` does not apply", state.map_or("no ticket".to_owned(), |s| format!("ticket is {s}")))]
+    TicketState {
+        /// Order id.
+        order: String,
+        /// Resource id.
+        resource: String,
+        /// The ticket's state, `None` without a ticket.
+        state: Option<TicketState>,
+        /// The command.
+        cmd: &'static str,
+    },
+    /// The resource may not serve the order.
+    #[error("resource {resource:?} may not serve order {order:?}")]
+    MayNotServe {
+        /// Order id.
+        order: String,
+        /// Resource id.
+        resource: String,
+    },
+    /// A quantity outside what is open or what the resource has left.
+    #[error("quantity {asked} for order {order:?}: {limit}")]
+    Quantity {
+        /// Order id.
+        order: String,
+        /// Units asked for.
+        asked: i64,
+        /// What limits it.
+        limit: QuantityLimit,
+    },
+    /// A score outside 1–5.
+    #[error("score {0} is outside 1..=5")]
+    Score(i64),
+    /// The first dispatch of [`super::Ledger::new`] failed (the solver refused the instance;
+    /// later dispatches cannot fail).
+    #[error("dispatch failed: {0}")]
+    Dispatch(SolveError),
+}
+
+impl Rejection {
+    /// A stable machine-readable code (`unknown_order`, `ticket_state`, …), listed in the
+    /// contract document.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Malformed(_) => "malformed",
+            Rejection::Time {
+                fault: TimeFault::NotATime,
+                ..
+            } => "bad_time",
+            Rejection::Time {
+                fault: TimeFault::Backwards,
+                ..
+            } => "time_backwards",
+            Rejection::UnknownOrder(_) => "unknown_order",
+            Rejection::UnknownResource(_) => "unknown_resource",
+            Rejection::OrderExists(_) => "order_exists",
+            Rejection::InvalidNeed(_) => "invalid_need",
+            Rejection::OrderState { .. } => "order_state",
+            Rejection::TicketState { .. } => "ticket_state",
+            Rejection::MayNotServe { .. } => "may_not_serve",
+            Rejection::Quantity { .. } => "quantity",
+            Rejection::Score(_) => "score",
+            Rejection::Dispatch(_) => "dispatch",
+        }
+    }
+}
+
+/// What is wrong with a command's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeFault {
+    /// Not a `YYYY-MM-DDTHH:MM:SS` time.
+    NotATime,
+    /// Earlier than the previous command's.
+    Backwards,
+}
+
+impl fmt::Display for TimeFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeFault::NotATime => "not a YYYY-MM-DDTHH:MM:SS time",
+            TimeFault::Backwards => "earlier than the previous command",
+        })
+    }
+}
+
+/// What a rejected quantity runs into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QuantityLimit {
+    /// The order has only this many units open (and a claim takes at least one).
+    Open(i64),
+    /// The resource has only this many units of capacity left.
+    Room {
+        /// Resource id.
+        resource: String,
+        /// Units left.
+        left: i64,
+    },
+    /// Open orders would total more than this many units.
+    Total(i64),
+}
+
+impl fmt::Display for QuantityLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QuantityLimit::Open(n) => write!(f, "{n} units are open"),
+            QuantityLimit::Room { resource, left } => {
+                write!(f, "resource {resource} has {left} units left")
+            }
+            QuantityLimit::Total(n) => write!(f, "open orders would total more than {n} units"),
+        }
+    }
+}
+
+/// Problems on one line, joined by `; `.
+struct OneLine<'a>(&'a Problems);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, p) in self.0 .0.iter().enumerate() {
+            if k > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A failure to replay an event log.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {cause}; nothing from this line on was applied")]
+pub struct ReplayError {
+    /// 1-based line (0: the ledger could not start).
+    pub line: usize,
+    /// What is wrong.
+    pub cause: ReplayCause,
+}
+
+impl ReplayError {
+    /// A stable machine-readable code: the cause's.
+    pub fn code(&self) -> &'static str {
+        match &self.cause {
+            ReplayCause::Start(_) => "start",
+            ReplayCause::Malformed(_) => "malformed_event",
+            ReplayCause::Sequence { .. } => "sequence",
+            ReplayCause::Rejected(r) => r.code(),
+        }
+    }
+}
+
+/// Why a line of an event log could not be replayed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayCause {
+    /// The ledger could not start from the instance.
+    #[error("{0}")]
+    Start(Rejection),
+    /// Not an event (the JSON reader's message).
+    #[error("malformed event: {0}")]
+    Malformed(String),
+    /// A sequence number out of turn.
+    #[error("sequence number {found} where {due} was due")]
+    Sequence {
+        /// The number on the line.
+        found: u64,
+        /// The number due.
+        due: u64,
+    },
+    /// The event's command was rejected.
+    #[error("{0}")]
+    Rejected(Rejection),
+}
+
+/// How the live dispatch disagrees with the ledger or with its own proof of optimality
+/// ([`super::Ledger::check_dispatch`]). Any of these is a bug.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchFault {
+    /// The live flow fails its optimality proof.
+    #[error("{0}")]
+    Proof(ProofError),
+    /// An order that is not listed holds offers.
+    #[error("order {order} is {state} with offers")]
+    OffersOutsideListing {
+        /// Order id.
+        order: String,
+        /// Its state.
+        state: OrderState,
+    },
+    /// A listed order's live supply is not its open units.
+    #[error("order {0}: supply is not its open units")]
+    Supply(String),
+    /// A listed order's offers are not the live flow.
+    #[error("order {0}: offers are not the flow")]
+    OffersNotFlow(String),
+    /// A listed order has an offer where no flow runs.
+    #[error("order {0}: an offer without flow")]
+    OfferWithoutFlow(String),
+    /// A resource's live capacity is not what its commitments leave.
+    #[error("resource {0}: capacity is not its room")]
+    Room(String),
+}
+
+impl DispatchFault {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DispatchFault::Proof(p) => p.code(),
+            DispatchFault::OffersOutsideListing { .. } => "offers_outside_listing",
+            DispatchFault::Supply(_) => "supply",
+            DispatchFault::OffersNotFlow(_) => "offers_not_flow",
+            DispatchFault::OfferWithoutFlow(_) => "offer_without_flow",
+            DispatchFault::Room(_) => "room",
+        }
+    }
+}

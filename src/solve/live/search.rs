@@ -1,0 +1,246 @@
+//! The shortest-path search of a repair: Dijkstra on reduced costs from one unbalanced node,
+//! forward or backward, to the nearest node that can take its imbalance (`O` included), with
+//! labels reset lazily by generation stamps.
+
+use super::{LiveFlow, Node, NONE};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Dijkstra's labels on one side, reset lazily by generation stamps.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Labels {
+    dist: Vec<i64>,
+    pred: Vec<u32>,
+    /// Generation in which the node was labelled.
+    seen: Vec<u32>,
+    /// Generation in which the node was settled.
+    done: Vec<u32>,
+}
+
+impl Labels {
+    pub(super) fn grow(&mut self, n: usize) {
+        self.dist.resize(n, 0);
+        self.pred.resize(n, NONE);
+        self.seen.resize(n, 0);
+        self.done.resize(n, 0);
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Search {
+    pub(super) generation: u32,
+    pub(super) left: Labels,
+    pub(super) right: Labels,
+    /// Distance of `O` and the node it was reached through.
+    pub(super) out: Option<(i64, Node)>,
+    /// The least label of a target so far: no label at or above it can matter.
+    pub(super) bound: i64,
+    pub(super) heap: BinaryHeap<Reverse<(i64, u8, Node)>>,
+    pub(super) settled: Vec<Node>,
+}
+
+impl Search {
+    pub(super) fn begin(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            for l in [&mut self.left, &mut self.right] {
+                l.seen.fill(0);
+                l.done.fill(0);
+            }
+            self.generation = 1;
+        }
+        self.out = None;
+        self.bound = i64::MAX;
+        self.heap.clear();
+        self.settled.clear();
+    }
+
+    fn side(&self, v: Node) -> Option<(&Labels, usize)> {
+        match v {
+            Node::Left(i) => Some((&self.left, i as usize)),
+            Node::Right(j) => Some((&self.right, j as usize)),
+            Node::Out => None,
+        }
+    }
+
+    /// The current label of `v`, if reached in this search.
+    pub(super) fn dist(&self, v: Node) -> Option<i64> {
+        match self.side(v) {
+            Some((l, k)) => (l.seen[k] == self.generation).then(|| l.dist[k]),
+            None => self.out.map(|o| o.0),
+        }
+    }
+
+    pub(super) fn is_settled(&self, v: Node) -> bool {
+        self.side(v)
+            .is_some_and(|(l, k)| l.done[k] == self.generation)
+    }
+
+    pub(super) fn pred(&self, v: Node) -> u32 {
+        self.side(v).map_or(NONE, |(l, k)| l.pred[k])
+    }
+
+    /// Offers `v` the label `d` through arc `pred`; targets (as `target` tells, asked only if
+    /// the label could matter) pop first among equals. Returns whether `v` took the label.
+    fn offer(&mut self, v: Node, d: i64, pred: u32, target: impl FnOnce() -> bool) -> bool {
+        if d > self.bound || self.is_settled(v) || self.dist(v).is_some_and(|old| old <= d) {
+            return false;
+        }
+        // A target as near as the bound still counts: at equal distance a node's imbalance
+        // is better settled than sent to O.
+        let target = target();
+        if target {
+            self.bound = d;
+        } else if d == self.bound {
+            return false;
+        }
+        let generation = self.generation;
+        let (l, k) = match v {
+            Node::Left(i) => (&mut self.left, i as usize),
+            Node::Right(j) => (&mut self.right, j as usize),
+            Node::Out => return false,
+        };
+        l.seen[k] = generation;
+        l.dist[k] = d;
+        l.pred[k] = pred;
+        self.heap.push(Reverse((d, u8::from(!target), v)));
+        true
+    }
+
+    /// How many arcs out of a node at distance `d` are worth scanning: all, or none once a
+    /// target is no farther.
+    fn limit(&self, d: i64) -> usize {
+        if d < self.bound {
+            usize::MAX
+        } else {
+            0
+        }
+    }
+
+    fn offer_out(&mut self, d: i64, via: Node) {
+        if d < self.bound {
+            self.bound = d;
+            self.out = Some((d, via));
+            self.heap.push(Reverse((d, 0, Node::Out)));
+        }
+    }
+
+    fn settle(&mut self, v: Node) {
+        let generation = self.generation;
+        match v {
+            Node::Left(i) => self.left.done[i as usize] = generation,
+            Node::Right(j) => self.right.done[j as usize] = generation,
+            Node::Out => return,
+        }
+        self.settled.push(v);
+    }
+}
+
+impl LiveFlow {
+    /// Dijkstra on reduced costs from `from`: forward to the nearest node with a deficit or
+    /// `O` when `from` has excess, backward (along reversed arcs) to the nearest node with
+    /// excess or `O` when it has a deficit. Returns the target and its distance.
+    pub(super) fn find_path(&mut self, from: Node, forward: bool) -> Option<(Node, i64)> {
+        self.searches += 1;
+        let mut s = std::mem::take(&mut self.search);
+        s.begin();
+        s.offer(from, 0, NONE, || false);
+        let wants = |x: i64| if forward { x < 0 } else { x > 0 };
+        let mut found = None;
+        while let Some(Reverse((d, _, v))) = s.heap.pop() {
+            if v == Node::Out {
+                found = Some((v, d));
+                break;
+            }
+            if s.is_settled(v) || s.dist(v) != Some(d) {
+                continue;
+            }
+            if v != from && wants(self.excess(v)) {
+                found = Some((v, d));
+                break;
+            }
+            s.settle(v);
+            // The arc to or from O first: once a target is no farther than `v`, no arc out
+            // of `v` can lead to a nearer one (reduced costs are ≥ 0), so the scan stops. A
+            // node that takes a label also offers O through its own arc to or from O at once
+            // (a look-ahead that lowers the bound early; O still pops only when nearest).
+            match (v, forward) {
+                (Node::Left(i), true) => {
+                    let l = &self.left[i as usize];
+                    if l.inflow > 0 {
+                        s.offer_out(d + self.left_potential[i as usize], v);
+                    }
+                    for a in l.arcs.clone().take(s.limit(d)) {
+                        let arc = &self.arcs[a as usize];
+                        if arc.live {
+                            let (w, r) = (Node::Right(arc.right), &self.right[arc.right as usize]);
+                            let label = d + self.forward_cost(arc);
+                            if s.offer(w, label, a, || wants(r.excess)) && r.outflow < r.capacity {
+                                s.offer_out(label + r.potential, w);
+                            }
+                        }
+                    }
+                }
+                (Node::Right(j), true) => {
+                    let r = &self.right[j as usize];
+                    if r.outflow < r.capacity {
+                        s.offer_out(d + r.potential, v);
+                    }
+                    for &a in r.flowing.iter().take(s.limit(d)) {
+                        let arc = &self.arcs[a as usize];
+                        let (w, l) = (Node::Left(arc.left), &self.left[arc.left as usize]);
+                        let label = d + self.backward_cost(arc);
+                        if s.offer(w, label, a, || wants(l.excess)) && l.inflow > 0 {
+                            s.offer_out(label + self.left_potential[arc.left as usize], w);
+                        }
+                    }
+                }
+                (Node::Left(i), false) => {
+                    let l = &self.left[i as usize];
+                    if l.inflow < l.supply {
+                        s.offer_out(d - self.left_potential[i as usize], v);
+                    }
+                    for a in l.arcs.clone().take(s.limit(d)) {
+                        let arc = &self.arcs[a as usize];
+                        if arc.flow > 0 {
+                            let (w, r) = (Node::Right(arc.right), &self.right[arc.right as usize]);
+                            let label = d + self.backward_cost(arc);
+                            if s.offer(w, label, a, || wants(r.excess)) && r.outflow > 0 {
+                                s.offer_out(label - r.potential, w);
+                            }
+                        }
+                    }
+                }
+                (Node::Right(j), false) => {
+                    let r = &self.right[j as usize];
+                    if r.outflow > 0 {
+                        s.offer_out(d - r.potential, v);
+                    }
+                    // Every live arc into `j` at its cost without the bonus (exact for all but
+                    // those in `bonus`), then those with it: the lower label wins.
+                    let base = d - r.potential;
+                    for e in r.into.iter().take(s.limit(d)) {
+                        let label = base - e.value + self.left_potential[e.left as usize];
+                        if label <= s.bound {
+                            let (w, l) = (Node::Left(e.left), &self.left[e.left as usize]);
+                            if s.offer(w, label, e.arc, || wants(l.excess)) && l.inflow < l.supply {
+                                s.offer_out(label - self.left_potential[e.left as usize], w);
+                            }
+                        }
+                    }
+                    for &a in r.bonus.iter().take(s.limit(d)) {
+                        let arc = &self.arcs[a as usize];
+                        let (w, l) = (Node::Left(arc.left), &self.left[arc.left as usize]);
+                        let label = d + self.forward_cost(arc);
+                        if s.offer(w, label, a, || wants(l.excess)) && l.inflow < l.supply {
+                            s.offer_out(label - self.left_potential[arc.left as usize], w);
+                        }
+                    }
+                }
+                (Node::Out, _) => {}
+            }
+        }
+        self.search = s;
+        found
+    }
+}
