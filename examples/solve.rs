@@ -5,7 +5,7 @@
 //! ```
 //!
 //! Key points:
-//! - `INSTANCE.json` is the data contract of `DESIGN.md`; `-` reads standard input.
+//! - `INSTANCE.json` follows the data contract (`docs/CONTRACT.md`); `-` reads standard input.
 //! - The plan JSON goes to stdout; one summary line goes to stderr, with the seconds spent in
 //!   each step written `load=0.52s eligibility=0.31s solve=1.20s` for scripts.
 //! - Invalid input exits with code 2 and lists every problem on stderr; stdout stays empty.

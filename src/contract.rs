@@ -60,7 +60,7 @@ pub struct NeedData {
     pub area: String,
     /// Category of service.
     pub category: String,
-    /// Units asked for, 1 ..= [`crate::limits::MAX_QUANTITY`].
+    /// Units asked for, 1 ..= [`crate::model::limits::MAX_QUANTITY`].
     pub quantity: i64,
     /// 1 ..= 5.
     pub priority: i64,
@@ -123,9 +123,9 @@ pub struct ResourceData {
     /// Skills it has.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<String>,
-    /// Units it can give, 0 ..= [`crate::limits::MAX_CAPACITY`].
+    /// Units it can give, 0 ..= [`crate::model::limits::MAX_CAPACITY`].
     pub capacity: i64,
-    /// Cost of one unit, 0 ..= [`crate::limits::MAX_UNIT_COST`].
+    /// Cost of one unit, 0 ..= [`crate::model::limits::MAX_UNIT_COST`].
     pub unit_cost: i64,
     /// When it is available.
     #[serde(skip_serializing_if = "Option::is_none")]

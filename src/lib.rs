@@ -9,12 +9,12 @@
 //!
 //! | step | module | what |
 //! |---|---|---|
-//! | read | [`format`] | strict JSON and CSV readers (every problem at once), writers |
+//! | read | [`format`](mod@format) | strict JSON and CSV readers (every problem at once), writers |
 //! | | [`contract`] | the wire types of the data contract (`docs/CONTRACT.md`) |
 //! | validate | [`validate`] | the contract's rules, [`Problem`]s with codes and paths; lowering |
 //! | model | [`model`] | areas, needs, resources, the value model ([`Policy`]), the [`Instance`] |
 //! | eligibility | [`eligibility`] | who may serve whom, with tier and value, as a numeric network |
-//! | solve | [`solve`] | numbers only: the exact network simplex, the LP backends, live dispatch |
+//! | solve | [`solve`](mod@solve) | numbers only: the exact network simplex, the LP backends, live dispatch |
 //! | plan | [`plan`] | the [`Plan`], its certificates, the independent [`check()`]er, diffs |
 //! | analysis | [`analysis`] | explanations, the report, the project list, tables |
 //! | orders | [`orders`] | the order lifecycle [`Ledger`](orders::Ledger), beside the pipeline |

@@ -1,6 +1,6 @@
 //! The value model: how much one unit of service is worth (priority, vulnerability, locality,
 //! cost). [`Policy::unit_value`] is the one place the library computes a pair's value; the
-//! independent checker ([`crate::plan::check`]) keeps its own copy on purpose.
+//! independent checker ([`crate::plan::check()`]) keeps its own copy on purpose.
 
 use crate::model::area::Level;
 

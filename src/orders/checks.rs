@@ -26,7 +26,7 @@ impl Ledger {
         Ok((offered, solver.solve(&self.live.to_network())?.objective))
     }
 
-    /// Checks the live dispatch exactly: its optimality proof ([`LiveFlow::verify`]), and that
+    /// Checks the live dispatch exactly: its optimality proof (see [`crate::solve::ProofError`]), and that
     /// the offers are its flows, carry the bonus, and that supplies and capacities are the
     /// open units and the room that commitments leave. `O(pairs)`; for tests.
     ///

@@ -13,7 +13,7 @@
 //! accepted, agreed and done units leave. The first `q` units of an outstanding offer of `q`
 //! units keep a bonus of `policy.reoffer_penalty` each. The ledger starts from one exact solve
 //! and then repairs that optimum after each command (a live flow: shortest augmenting paths
-//! over the potentials, in [`crate::solve`]), never solving again from scratch; offers follow
+//! over the potentials, in [`crate::solve`](mod@crate::solve)), never solving again from scratch; offers follow
 //! the flow.
 //!
 //! Where things are: [`command`] (the stream and the event log), [`state`] (orders, tickets),

@@ -1,6 +1,6 @@
 //! The plan (项目清单 in contract form): who serves whom and how much, what stays unmet and
 //! why, and the objective; with the certificates its unmet entries carry, the independent
-//! [`check`]er and [`diff`]s between plans.
+//! [`check()`]er and [`diff`]s between plans.
 
 mod certificate;
 pub mod check;

@@ -21,7 +21,7 @@ pub enum Code {
     MissingField,
     /// A number that is not an integer.
     NotInteger,
-    /// A number outside its documented range (see [`crate::limits`]).
+    /// A number outside its documented range (see [`crate::model::limits`]).
     OutOfRange,
     /// A `level` that is not one of city, district, street, community, grid.
     UnknownLevel,
