@@ -9,7 +9,7 @@
 //! cargo bench --bench solve -- analysis     # explanations, report and projects after a solve
 //! ```
 //!
-//! Instances come from the seeded generator (`duijie::gen`, seed 1).
+//! Instances come from the seeded generator (`duijie::generate`, seed 1).
 
 #[path = "common/lemon.rs"]
 mod lemon;
