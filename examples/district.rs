@@ -73,7 +73,9 @@ fn main() -> ExitCode {
     match run(source, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
-            eprintln!("{e}");
+            // Formatted first and written in one go: a long list of problems stays one write.
+            let text = format!("{e}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
             ExitCode::from(2)
         }
         Err(Failure::Other(e)) => {

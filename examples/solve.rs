@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     let instance = match loaded {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("{path}: {e}");
+            say(&format!("{path}: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -112,6 +112,14 @@ fn write_plan(plan: &Plan) -> std::io::Result<()> {
     serde_json::to_writer(&mut out, plan)?;
     writeln!(out)?;
     out.flush()
+}
+
+/// Writes one message to stderr in one go (a long list of problems is formatted first, not
+/// written piece by piece).
+fn say(msg: &str) {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("{msg}\n").as_bytes());
 }
 
 fn usage(msg: &str) -> ExitCode {

@@ -224,3 +224,69 @@ fn byte_limit_is_checked_before_parsing() {
     assert!(Instance::from_reader_at_most(small.as_bytes(), small.len() as u64).is_ok());
     assert!(Instance::from_reader_at_most(small.as_bytes(), small.len() as u64 - 1).is_err());
 }
+
+/// Long ids and values are cut in messages: a few hundred bytes per problem, whatever the
+/// input holds, and the problem's id keeps at most the longest valid id.
+#[test]
+fn long_values_are_cut_in_messages() {
+    let long = "\\t".repeat(1 << 20);
+    let json = format!(
+        r#"{{"areas": [{{"id": "C", "level": "{long}"}}],
+            "needs": [{{"id": "{long}", "area": "{long}", "category": "c", "quantity": 1,
+                        "window": {{"start": "{long}", "end": "2026-01-01T00:00:00"}}}}],
+            "resources": [{{"id": "R", "kind": "{long}", "home": "C", "categories": ["c"],
+                            "capacity": 1, "{long}": 1}}]}}"#
+    );
+    let found = problems(&json);
+    let codes: Vec<Code> = found.iter().map(|p| p.code).collect();
+    for code in [
+        Code::UnknownLevel,
+        Code::BadId,
+        Code::BadTime,
+        Code::UnknownKind,
+        Code::UnknownField,
+        Code::UnknownArea,
+    ] {
+        assert!(codes.contains(&code), "{code} missing: {codes:?}");
+    }
+    for p in &found {
+        let text = p.to_string();
+        assert!(text.len() < 600, "{} bytes: {text}", text.len());
+        assert!(p.id.as_ref().map_or(0, String::len) <= 256 + "…".len());
+        assert!(p.path.len() < 200, "{}", p.path);
+    }
+}
+
+/// An input with very many problems lists the first ones and counts the rest.
+#[test]
+fn problems_are_capped() {
+    let many = vec!["{}"; 6000].join(", ");
+    let found = problems(&format!(r#"{{"needs": [{many}]}}"#));
+    let max = duijie::model::limits::MAX_PROBLEMS;
+    assert_eq!(found.len(), max + 1);
+    let last = &found[max];
+    assert_eq!(last.code, Code::TooManyProblems);
+    // Four missing fields per need: 24,000 problems.
+    assert!(
+        last.message.starts_with(&format!("{} more", 24_000 - max)),
+        "{}",
+        last.message
+    );
+}
+
+/// The reader streams: the lists may come in any order, and a byte-order mark may lead.
+#[test]
+fn lists_in_any_order_and_a_byte_order_mark() {
+    let forward = with(NEED, RESOURCE);
+    let backward = format!(
+        r#"{{"resources": [{RESOURCE}], "needs": [{NEED}], "policy": {{}}, "areas": {AREAS}}}"#
+    );
+    let a = Instance::from_json_str(&forward).unwrap();
+    assert_eq!(Instance::from_json_str(&backward).unwrap(), a);
+    assert_eq!(
+        Instance::from_json_str(&format!("\u{feff}{forward}")).unwrap(),
+        a
+    );
+    let read = Instance::from_reader(format!("\u{feff}{backward}").as_bytes()).unwrap();
+    assert_eq!(read, a);
+}

@@ -15,13 +15,13 @@
 //! that start with `=`, `+`, `-` or `@` get a leading `'`, so spreadsheets do not run them as
 //! formulas.
 
-use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+use crate::contract::{AreaData, NeedData, ResourceData, WindowData};
 use crate::model::area::Level;
 use crate::model::limits;
 use crate::model::policy::Policy;
 use crate::model::resource::Kind;
 use crate::model::Instance;
-use crate::validate::{self, Code, Diagnostics, LoadError, Problem, Problems};
+use crate::validate::{Assembly, Code, Diagnostics, LoadError, Problem, Problems};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -63,6 +63,22 @@ impl Sheet {
     fn has_column(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.0 == column && c.1.is_some())
     }
+
+    /// Reports the required cells that row `k` leaves empty, each once, at the cell; a row that
+    /// could not be read (a syntax problem, reported already) is broken as a whole.
+    fn check_row(&self, k: usize, row: &csv::StringRecord, w: &mut Diagnostics) {
+        let list = self.list;
+        if row.is_empty() {
+            w.break_path(format!("{list}[{k}]"));
+            return;
+        }
+        for req in self.required {
+            if self.has_column(req) && self.cell(row, req).is_none() {
+                let path = format!("{list}[{k}].{req}");
+                w.report(Code::MissingField, path, None, format!("empty `{req}`"));
+            }
+        }
+    }
 }
 
 fn read_sheet(
@@ -92,13 +108,13 @@ fn read_sheet(
     };
     for (k, h) in headers.iter().enumerate() {
         match names.iter().position(|n| *n == h) {
-            Some(c) if sheet.columns[c].1.is_some() => w.problems.push(Problem::new(
+            Some(c) if sheet.columns[c].1.is_some() => w.push(Problem::new(
                 Code::DuplicateField,
                 format!("{file}.{h}"),
                 format!("column `{h}` appears twice in the header"),
             )),
             Some(c) => sheet.columns[c].1 = Some(k),
-            None => w.problems.push(Problem::new(
+            None => w.push(Problem::new(
                 Code::UnknownField,
                 format!("{file}.{h}"),
                 format!("unknown column `{h}`; expected {}", names.join(", ")),
@@ -108,7 +124,7 @@ fn read_sheet(
     for req in required {
         if !sheet.has_column(req) {
             {
-                w.problems.push(Problem::new(
+                w.push(Problem::new(
                     Code::MissingField,
                     format!("{file}.{req}"),
                     format!("required column `{req}` is missing"),
@@ -122,7 +138,7 @@ fn read_sheet(
                 let line = row.position().map_or(0, csv::Position::line);
                 let mut p = Problem::new(Code::TooLarge, file.clone(), "too many records");
                 p.line = Some(line as usize);
-                w.problems.push(p);
+                w.push(p);
                 break;
             }
             Ok(row) => {
@@ -138,7 +154,7 @@ fn read_sheet(
                     e.to_string(),
                 );
                 p.line = e.position().map(|pos| pos.line() as usize);
-                w.problems.push(p);
+                w.push(p);
                 if w.problems.len() > 1000 {
                     break;
                 }
@@ -204,19 +220,17 @@ pub fn read_csv(
     resources: impl Read,
     policy: Option<Policy>,
 ) -> Result<Instance, LoadError> {
-    let mut w = Diagnostics::default();
-    let mut data = InstanceData {
-        policy: policy.unwrap_or_default(),
-        ..InstanceData::default()
-    };
+    let mut assembly = Assembly::default();
     let a = read_sheet(
         "areas",
         areas,
         &AreaData::FIELDS,
         &AreaData::REQUIRED,
-        &mut w,
+        &mut assembly.d,
     );
     for (k, row) in a.rows.iter().enumerate() {
+        let w = &mut assembly.d;
+        a.check_row(k, row, w);
         let id = a.cell(row, "id").unwrap_or_default().to_owned();
         let level = a.cell(row, "level").unwrap_or_default();
         let level = Level::parse(level).unwrap_or_else(|| {
@@ -229,27 +243,30 @@ pub fn read_csv(
             );
             Level::Grid
         });
-        data.areas.push(AreaData {
+        let area = AreaData {
             id,
             name: a.cell(row, "name").map(str::to_owned),
             level,
             parent: a.cell(row, "parent").map(str::to_owned),
-        });
+        };
+        assembly.area(k, area);
     }
     let n = read_sheet(
         "needs",
         needs,
         &NeedData::FIELDS,
         &NeedData::REQUIRED,
-        &mut w,
+        &mut assembly.d,
     );
     for (k, row) in n.rows.iter().enumerate() {
+        let w = &mut assembly.d;
+        n.check_row(k, row, w);
         let id = n.cell(row, "id").unwrap_or_default().to_owned();
         let p = |c: &str| format!("needs[{k}].{c}");
         let num = |w: &mut Diagnostics, c: &str| n.cell(row, c).and_then(|s| int(w, s, p(c), &id));
-        let quantity = num(&mut w, "quantity");
-        let priority = num(&mut w, "priority");
-        let max_unit_cost = num(&mut w, "max_unit_cost");
+        let quantity = num(w, "quantity");
+        let priority = num(w, "priority");
+        let max_unit_cost = num(w, "max_unit_cost");
         let vulnerable = match n.cell(row, "vulnerable") {
             None | Some("false" | "0") => false,
             Some("true" | "1") => true,
@@ -259,7 +276,7 @@ pub fn read_csv(
                 false
             }
         };
-        data.needs.push(NeedData {
+        let need = NeedData {
             area: n.cell(row, "area").unwrap_or_default().to_owned(),
             category: n.cell(row, "category").unwrap_or_default().to_owned(),
             quantity: quantity.unwrap_or(if n.cell(row, "quantity").is_some() {
@@ -270,21 +287,24 @@ pub fn read_csv(
             priority: priority.unwrap_or(3),
             vulnerable,
             skills: list(n.cell(row, "skills")),
-            window: window(&n, row, &mut w, p("window")),
+            window: window(&n, row, w, p("window")),
             max_unit_cost,
             requester: n.cell(row, "requester").map(str::to_owned),
             title: n.cell(row, "title").map(str::to_owned),
             id,
-        });
+        };
+        assembly.need(k, need);
     }
     let r = read_sheet(
         "resources",
         resources,
         &ResourceData::FIELDS,
         &ResourceData::REQUIRED,
-        &mut w,
+        &mut assembly.d,
     );
     for (k, row) in r.rows.iter().enumerate() {
+        let w = &mut assembly.d;
+        r.check_row(k, row, w);
         let id = r.cell(row, "id").unwrap_or_default().to_owned();
         let p = |c: &str| format!("resources[{k}].{c}");
         let kind = r.cell(row, "kind").unwrap_or_default();
@@ -294,9 +314,9 @@ pub fn read_csv(
             Kind::Member
         });
         let num = |w: &mut Diagnostics, c: &str| r.cell(row, c).and_then(|s| int(w, s, p(c), &id));
-        let capacity = num(&mut w, "capacity");
-        let unit_cost = num(&mut w, "unit_cost");
-        data.resources.push(ResourceData {
+        let capacity = num(w, "capacity");
+        let unit_cost = num(w, "unit_cost");
+        let resource = ResourceData {
             kind,
             name: r.cell(row, "name").map(str::to_owned),
             home: r.cell(row, "home").unwrap_or_default().to_owned(),
@@ -305,32 +325,18 @@ pub fn read_csv(
             skills: list(r.cell(row, "skills")),
             capacity: capacity.unwrap_or(0),
             unit_cost: unit_cost.unwrap_or(0),
-            window: window(&r, row, &mut w, p("window")),
+            window: window(&r, row, w, p("window")),
             id,
-        });
+        };
+        assembly.resource(k, resource);
     }
-    // Missing required cells: report once, at the cell.
-    for sheet in [&a, &n, &r] {
-        let list = sheet.list;
-        for (k, row) in sheet.rows.iter().enumerate() {
-            if row.is_empty() {
-                w.break_path(format!("{list}[{k}]"));
-                continue;
-            }
-            for req in sheet.required {
-                if sheet.has_column(req) && sheet.cell(row, req).is_none() {
-                    let path = format!("{list}[{k}].{req}");
-                    w.report(Code::MissingField, path, None, format!("empty `{req}`"));
-                }
-            }
-        }
-    }
+    assembly.policy(policy.unwrap_or_default());
     let lines = [
         ("areas", &a.lines),
         ("needs", &n.lines),
         ("resources", &r.lines),
     ];
-    validate::validate(&data, w).map_err(|e| match e {
+    assembly.finish().map_err(|e| match e {
         LoadError::Invalid(Problems(ps)) => LoadError::Invalid(Problems(
             ps.into_iter().map(|p| to_csv_path(p, &lines)).collect(),
         )),

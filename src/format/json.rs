@@ -1,7 +1,11 @@
-//! Strict JSON reading: a syntax tree that keeps repeated keys and exact integers, and a walker
-//! that turns it into the contract's types ([`InstanceData`]), reporting every type problem
-//! with its path. [`Instance::from_json_str`] and [`Instance::from_reader`] read and validate
-//! a whole instance.
+//! Strict JSON reading, in one streaming pass: the text is walked straight into the contract's
+//! types ([`InstanceData`]), with no syntax tree in between, and every problem is reported with
+//! its path: wrong types, unknown and repeated fields, non-integers, numbers beyond `i64`.
+//! [`Instance::from_json_str`] and [`Instance::from_reader`] read and validate a whole instance.
+//!
+//! Each expected value is read by an [`Expect`] (a string, an integer, a list of items, …): what
+//! it is handed decides whether it is the value or a problem. Paths are built only when a problem
+//! is reported, and problems inside a list item carry the item's id, which may come after them.
 
 use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData, POLICY_FIELDS};
 use crate::model::area::Level;
@@ -9,556 +13,874 @@ use crate::model::limits;
 use crate::model::policy::Policy;
 use crate::model::resource::Kind;
 use crate::model::Instance;
-use crate::validate::{self, Code, Diagnostics, LoadError, Problem, Problems};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use crate::validate::{clip, Assembly, Code, Diagnostics, LoadError, Problem, Problems};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
+use std::marker::PhantomData;
 
-/// A JSON value whose objects keep every entry in order, repeated keys included.
-#[derive(Debug)]
-enum Json<'a> {
-    Null,
-    Bool(bool),
-    Int(i64),
-    /// An integer literal beyond `i64`.
-    BigInt,
-    Float(f64),
-    Str(Cow<'a, str>),
-    Arr(Vec<Json<'a>>),
-    Obj(Vec<(Cow<'a, str>, Json<'a>)>),
+/// Where a value sits in the input, formatted only when a problem is reported.
+#[derive(Clone, Copy)]
+enum Loc<'a> {
+    Root,
+    Field(&'a Loc<'a>, &'a str),
+    Item(&'a Loc<'a>, usize),
 }
 
-impl<'de> de::Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(JsonVisitor)
+impl fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Loc::Root => Ok(()),
+            Loc::Field(Loc::Root, name) => f.write_str(name),
+            Loc::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Loc::Item(parent, k) => write!(f, "{parent}[{k}]"),
+        }
     }
 }
 
-struct JsonVisitor;
+/// The reading state: the instance being assembled, with the problems so far.
+#[derive(Default)]
+struct Reader {
+    a: Assembly,
+}
 
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
+impl Reader {
+    fn report(&mut self, code: Code, loc: Loc<'_>, msg: impl Into<String>) {
+        self.a.d.report(code, loc.to_string(), None, msg);
+    }
+
+    fn break_at(&mut self, loc: Loc<'_>) {
+        self.a.d.break_path(loc.to_string());
+    }
+}
+
+/// A value as read, or why there is none.
+enum Got<T> {
+    /// `null`: an absent optional field.
+    Null,
+    /// The value.
+    Value(T),
+    /// A value of the wrong type; the problem is reported and the path broken.
+    Broken,
+}
+
+/// A number as JSON writes it.
+enum Number {
+    Int(i64),
+    /// An integer literal beyond `i64`.
+    Big,
+    Float(f64),
+}
+
+/// What a reader expects at one place: each kind of JSON value it is handed either is the value
+/// or is reported as the wrong type (`found` names what came instead).
+trait Expect<'de>: Sized {
+    type Out;
+
+    /// Reports that a value of another type came.
+    fn wrong(self, found: &str) -> Got<Self::Out>;
+
+    fn boolean(self, _: bool) -> Got<Self::Out> {
+        self.wrong("a boolean")
+    }
+    fn number(self, _: Number) -> Got<Self::Out> {
+        self.wrong("a number")
+    }
+    fn text(self, _: Cow<'de, str>) -> Got<Self::Out> {
+        self.wrong("a string")
+    }
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got<Self::Out>, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(self.wrong("an array"))
+    }
+    fn object<A: MapAccess<'de>>(self, mut map: A) -> Result<Got<Self::Out>, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(self.wrong("an object"))
+    }
+}
+
+/// Reads one value with an [`Expect`].
+struct Seed<E>(E);
+
+impl<'de, E: Expect<'de>> DeserializeSeed<'de> for Seed<E> {
+    type Value = Got<E::Out>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, E: Expect<'de>> Visitor<'de> for Seed<E> {
+    type Value = Got<E::Out>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
+    fn visit_unit<X>(self) -> Result<Self::Value, X> {
+        Ok(Got::Null)
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(v))
+    fn visit_bool<X>(self, v: bool) -> Result<Self::Value, X> {
+        Ok(self.0.boolean(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Int(v))
+    fn visit_i64<X>(self, v: i64) -> Result<Self::Value, X> {
+        Ok(self.0.number(Number::Int(v)))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
-        Ok(i64::try_from(v).map_or(Json::BigInt, Json::Int))
+    fn visit_u64<X>(self, v: u64) -> Result<Self::Value, X> {
+        Ok(self
+            .0
+            .number(i64::try_from(v).map_or(Number::Big, Number::Int)))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Json<'de>, E> {
-        Ok(Json::Float(v))
+    fn visit_f64<X>(self, v: f64) -> Result<Self::Value, X> {
+        Ok(self.0.number(Number::Float(v)))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Borrowed(v)))
+    fn visit_borrowed_str<X>(self, v: &'de str) -> Result<Self::Value, X> {
+        Ok(self.0.text(Cow::Borrowed(v)))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v.to_owned())))
+    fn visit_str<X>(self, v: &str) -> Result<Self::Value, X> {
+        Ok(self.0.text(Cow::Owned(v.to_owned())))
     }
-    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v)))
+    fn visit_string<X>(self, v: String) -> Result<Self::Value, X> {
+        Ok(self.0.text(Cow::Owned(v)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut v = Vec::new();
-        while let Some(x) = seq.next_element()? {
-            v.push(x);
-        }
-        Ok(Json::Arr(v))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.0.array(seq)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut v = Vec::new();
-        while let Some((k, x)) = map.next_entry::<KeyStr<'de>, Json<'de>>()? {
-            v.push((k.0, x));
-        }
-        Ok(Json::Obj(v))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.0.object(map)
     }
 }
 
-struct KeyStr<'a>(Cow<'a, str>);
+/// Any value, skipped; nested arrays and objects still count towards the depth limit.
+struct Skip;
 
-impl<'de> de::Deserialize<'de> for KeyStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Json::deserialize(d)? {
-            Json::Str(s) => Ok(KeyStr(s)),
-            _ => Err(de::Error::custom("object key is not a string")),
-        }
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+        d.deserialize_any(SkipVisitor)
     }
 }
 
-impl Json<'_> {
-    fn type_name(&self) -> &'static str {
-        match self {
-            Json::Null => "null",
-            Json::Bool(_) => "a boolean",
-            Json::Int(_) | Json::BigInt | Json::Float(_) => "a number",
-            Json::Str(_) => "a string",
-            Json::Arr(_) => "an array",
-            Json::Obj(_) => "an object",
-        }
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<X>(self) -> Result<Skip, X> {
+        Ok(Skip)
+    }
+    fn visit_bool<X>(self, _: bool) -> Result<Skip, X> {
+        Ok(Skip)
+    }
+    fn visit_i64<X>(self, _: i64) -> Result<Skip, X> {
+        Ok(Skip)
+    }
+    fn visit_u64<X>(self, _: u64) -> Result<Skip, X> {
+        Ok(Skip)
+    }
+    fn visit_f64<X>(self, _: f64) -> Result<Skip, X> {
+        Ok(Skip)
+    }
+    fn visit_str<X>(self, _: &str) -> Result<Skip, X> {
+        Ok(Skip)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
     }
 }
 
-/// Parses `text`, or returns the syntax problem with its line and column.
-fn parse(text: &str) -> Result<Json<'_>, Problem> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let parsed = de::Deserialize::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    parsed.map_err(|e| {
-        // serde_json ends its message with the position, which the problem carries itself.
-        let text = e.to_string();
-        let msg = text
-            .rfind(" at line ")
-            .map_or(text.as_str(), |k| &text[..k]);
-        let mut p = Problem::new(Code::Syntax, "", msg);
-        p.line = Some(e.line());
-        p.column = Some(e.column());
-        p
-    })
-}
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
 
-/// Walks a syntax tree into the contract's types, collecting problems as it goes.
-#[derive(Default)]
-struct Walker {
-    d: Diagnostics,
-}
-
-impl Walker {
-    fn report(&mut self, code: Code, path: String, id: Option<&str>, msg: impl Into<String>) {
-        self.d.report(code, path, id, msg);
-    }
-
-    /// The fields of object `v` named in `names`, in that order (`null` counts as absent);
-    /// reports non-objects, unknown and repeated fields.
-    fn fields<'j, 'a, const N: usize>(
-        &mut self,
-        v: &'j Json<'a>,
-        path: &str,
-        names: [&str; N],
-    ) -> Option<[Option<&'j Json<'a>>; N]> {
-        let Json::Obj(entries) = v else {
-            self.report(
-                Code::WrongType,
-                path.to_owned(),
-                None,
-                format!("expected an object, found {}", v.type_name()),
-            );
-            return None;
-        };
-        let mut out = [None; N];
-        let mut seen = [false; N];
-        let id = entries.iter().find_map(|(k, v)| match (k.as_ref(), v) {
-            ("id", Json::Str(s)) => Some(s.as_ref()),
-            _ => None,
-        });
-        for (k, x) in entries {
-            match names.iter().position(|n| *n == k.as_ref()) {
-                Some(i) if seen[i] => self.report(
-                    Code::DuplicateField,
-                    join(path, k),
-                    id,
-                    format!("field `{k}` is given twice"),
-                ),
-                Some(i) => {
-                    seen[i] = true;
-                    // `null` stands for an absent optional field, as many writers emit it.
-                    if !matches!(x, Json::Null) {
-                        out[i] = Some(x);
-                    }
-                }
-                None => self.report(
-                    Code::UnknownField,
-                    join(path, k),
-                    id,
-                    format!("unknown field `{k}`; expected one of {}", names.join(", ")),
-                ),
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<X>(self, v: &'de str) -> Result<Key<'de>, X> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<X>(self, v: &str) -> Result<Key<'de>, X> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<X>(self, v: String) -> Result<Key<'de>, X> {
+                Ok(Key(Cow::Owned(v)))
             }
         }
-        Some(out)
+        d.deserialize_str(KeyVisitor)
     }
+}
 
-    fn required<'j, 'a>(
-        &mut self,
-        v: Option<&'j Json<'a>>,
-        path: &str,
-        name: &str,
-        id: Option<&str>,
-    ) -> Option<&'j Json<'a>> {
-        if v.is_none() {
-            self.report(
+/// The reader and the place of the value being read: what every [`Expect`] holds.
+struct At<'r, 'l> {
+    r: &'r mut Reader,
+    loc: Loc<'l>,
+}
+
+impl At<'_, '_> {
+    fn wrong<T>(self, what: &str, found: &str) -> Got<T> {
+        self.r.report(
+            Code::WrongType,
+            self.loc,
+            format!("expected {what}, found {found}"),
+        );
+        Got::Broken
+    }
+}
+
+/// A string.
+struct Text<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Text<'_, '_> {
+    type Out = String;
+    fn wrong(self, found: &str) -> Got<String> {
+        self.0.wrong("a string", found)
+    }
+    fn text(self, s: Cow<'de, str>) -> Got<String> {
+        Got::Value(s.into_owned())
+    }
+}
+
+/// An integer.
+struct Int<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Int<'_, '_> {
+    type Out = i64;
+    fn wrong(self, found: &str) -> Got<i64> {
+        self.0.wrong("an integer", found)
+    }
+    fn number(self, n: Number) -> Got<i64> {
+        let (code, msg) = match n {
+            Number::Int(i) => return Got::Value(i),
+            Number::Big => (Code::OutOfRange, "number too large".to_owned()),
+            Number::Float(f) if f.fract() == 0.0 && f.abs() >= 9.2e18 => {
+                (Code::OutOfRange, format!("number {f} too large"))
+            }
+            Number::Float(f) => (Code::NotInteger, format!("{f} is not an integer")),
+        };
+        self.0.r.report(code, self.0.loc, msg);
+        Got::Broken
+    }
+}
+
+/// `true` or `false`.
+struct Flag<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Flag<'_, '_> {
+    type Out = bool;
+    fn wrong(self, found: &str) -> Got<bool> {
+        self.0.wrong("true or false", found)
+    }
+    fn boolean(self, b: bool) -> Got<bool> {
+        Got::Value(b)
+    }
+}
+
+/// An array of strings; an element of another type is reported and left out.
+struct Texts<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Texts<'_, '_> {
+    type Out = Vec<String>;
+    fn wrong(self, found: &str) -> Got<Vec<String>> {
+        self.0.wrong("an array of strings", found)
+    }
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got<Vec<String>>, A::Error> {
+        let At { r, loc } = self.0;
+        let mut out = Vec::new();
+        let mut k = 0;
+        loop {
+            let at = At {
+                r: &mut *r,
+                loc: Loc::Item(&loc, k),
+            };
+            match seq.next_element_seed(Seed(Text(at)))? {
+                None => break,
+                Some(Got::Value(s)) => out.push(s),
+                Some(Got::Null) => {
+                    r.report(
+                        Code::WrongType,
+                        Loc::Item(&loc, k),
+                        "expected a string, found null",
+                    );
+                }
+                Some(Got::Broken) => {}
+            }
+            k += 1;
+        }
+        Ok(Got::Value(out))
+    }
+}
+
+/// The fields of one object: for the first occurrence of each of `names` that is not `null`,
+/// `value` reads it (given the field's position); repeated and unknown fields are reported.
+/// Returns which fields were present (not `null`).
+fn fields<'de, A: MapAccess<'de>, const N: usize>(
+    r: &mut Reader,
+    loc: Loc<'_>,
+    mut map: A,
+    names: [&'static str; N],
+    mut value: impl FnMut(&mut Reader, usize, &mut A) -> Result<bool, A::Error>,
+) -> Result<[bool; N], A::Error> {
+    let mut seen = [false; N];
+    let mut present = [false; N];
+    while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+        match names.iter().position(|n| *n == k) {
+            Some(i) if seen[i] => {
+                map.next_value::<Skip>()?;
+                let name = clip(&k).to_string();
+                let msg = format!("field `{name}` is given twice");
+                r.report(Code::DuplicateField, Loc::Field(&loc, &name), msg);
+            }
+            Some(i) => {
+                seen[i] = true;
+                present[i] = value(r, i, &mut map)?;
+            }
+            None => {
+                map.next_value::<Skip>()?;
+                let name = clip(&k).to_string();
+                let msg = format!(
+                    "unknown field `{name}`; expected one of {}",
+                    names.join(", ")
+                );
+                r.report(Code::UnknownField, Loc::Field(&loc, &name), msg);
+            }
+        }
+    }
+    Ok(present)
+}
+
+/// Stores a value read into its slot unless it is `null` or broken; whether a value (not
+/// `null`) was there.
+fn store<T>(got: Got<T>, slot: &mut Option<T>) -> bool {
+    match got {
+        Got::Null => false,
+        Got::Value(v) => {
+            *slot = Some(v);
+            true
+        }
+        Got::Broken => true,
+    }
+}
+
+/// Reads the value of field `$name` of the object at `$loc` (from `$map`) with the
+/// expectation `$expect` builds from an [`At`], into `$slot`; see [`store`].
+macro_rules! field {
+    ($r:expr, $loc:expr, $name:expr, $map:expr, $expect:expr, $slot:expr) => {{
+        let here = Loc::Field(&$loc, $name);
+        let got = $map.next_value_seed(Seed($expect(At { r: $r, loc: here })))?;
+        Ok(store(got, $slot))
+    }};
+}
+
+/// Reports each of `required` (field names) that was absent.
+fn required<const N: usize>(
+    r: &mut Reader,
+    loc: Loc<'_>,
+    names: [&'static str; N],
+    present: &[bool; N],
+    required: &[&str],
+) {
+    for (name, there) in names.iter().zip(present) {
+        if !there && required.contains(name) {
+            r.report(
                 Code::MissingField,
-                join(path, name),
-                id,
+                Loc::Field(&loc, name),
                 format!("missing field `{name}`"),
             );
         }
-        v
     }
+}
 
-    fn string(&mut self, v: &Json<'_>, path: String, id: Option<&str>) -> Option<String> {
-        match v {
-            Json::Str(s) => Some(s.clone().into_owned()),
+/// A time window `{"start", "end"}`.
+struct WindowOf<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for WindowOf<'_, '_> {
+    type Out = WindowData;
+    fn wrong(self, found: &str) -> Got<WindowData> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<WindowData>, A::Error> {
+        let At { r, loc } = self.0;
+        let (mut start, mut end) = (None, None);
+        let present = fields(r, loc, map, WindowData::FIELDS, |r, i, map| match i {
+            0 => field!(r, loc, "start", map, Text, &mut start),
+            _ => field!(r, loc, "end", map, Text, &mut end),
+        })?;
+        required(r, loc, WindowData::FIELDS, &present, &WindowData::FIELDS);
+        Ok(match (start, end) {
+            (Some(start), Some(end)) => Got::Value(WindowData { start, end }),
             _ => {
-                let msg = format!("expected a string, found {}", v.type_name());
-                self.report(Code::WrongType, path, id, msg);
-                None
+                r.break_at(loc);
+                Got::Broken
             }
-        }
-    }
-
-    fn opt_string(
-        &mut self,
-        v: Option<&Json<'_>>,
-        path: &str,
-        name: &str,
-        id: Option<&str>,
-    ) -> Option<String> {
-        v.and_then(|v| self.string(v, join(path, name), id))
-    }
-
-    fn int(&mut self, v: &Json<'_>, path: String, id: Option<&str>) -> Option<i64> {
-        let msg = match v {
-            Json::Int(i) => return Some(*i),
-            Json::BigInt => {
-                return self.int_problem(Code::OutOfRange, path, id, "number too large".into())
-            }
-            Json::Float(f) if f.fract() == 0.0 && f.abs() >= 9.2e18 => {
-                return self.int_problem(
-                    Code::OutOfRange,
-                    path,
-                    id,
-                    format!("number {f} too large"),
-                )
-            }
-            Json::Float(f) => {
-                return self.int_problem(
-                    Code::NotInteger,
-                    path,
-                    id,
-                    format!("{f} is not an integer"),
-                )
-            }
-            other => format!("expected an integer, found {}", other.type_name()),
-        };
-        self.report(Code::WrongType, path, id, msg);
-        None
-    }
-
-    fn int_problem(
-        &mut self,
-        code: Code,
-        path: String,
-        id: Option<&str>,
-        msg: String,
-    ) -> Option<i64> {
-        self.report(code, path, id, msg);
-        None
-    }
-
-    fn boolean(&mut self, v: &Json<'_>, path: String, id: Option<&str>) -> Option<bool> {
-        match v {
-            Json::Bool(b) => Some(*b),
-            _ => {
-                let msg = format!("expected true or false, found {}", v.type_name());
-                self.report(Code::WrongType, path, id, msg);
-                None
-            }
-        }
-    }
-
-    fn strings(&mut self, v: &Json<'_>, path: String, id: Option<&str>) -> Vec<String> {
-        match v {
-            Json::Arr(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(k, x)| self.string(x, format!("{path}[{k}]"), id))
-                .collect(),
-            _ => {
-                let msg = format!("expected an array of strings, found {}", v.type_name());
-                self.report(Code::WrongType, path, id, msg);
-                Vec::new()
-            }
-        }
-    }
-
-    fn window(&mut self, v: &Json<'_>, path: String, id: Option<&str>) -> Option<WindowData> {
-        let [start, end] = self.fields(v, &path, WindowData::FIELDS)?;
-        let start = self.required(start, &path, "start", id);
-        let end = self.required(end, &path, "end", id);
-        let start = start.and_then(|s| self.string(s, join(&path, "start"), id));
-        let end = end.and_then(|e| self.string(e, join(&path, "end"), id));
-        match (start, end) {
-            (Some(start), Some(end)) => Some(WindowData { start, end }),
-            _ => {
-                self.d.break_path(path);
-                None
-            }
-        }
-    }
-
-    fn list<'j, 'a>(&mut self, v: Option<&'j Json<'a>>, name: &str) -> &'j [Json<'a>] {
-        match v {
-            None => &[],
-            Some(Json::Arr(items)) if items.len() > limits::MAX_ITEMS => {
-                let msg = format!(
-                    "{} items, more than the limit {}",
-                    items.len(),
-                    limits::MAX_ITEMS
-                );
-                self.report(Code::TooLarge, name.to_owned(), None, msg);
-                &[]
-            }
-            Some(Json::Arr(items)) => items,
-            Some(other) => {
-                let msg = format!("expected an array, found {}", other.type_name());
-                self.report(Code::WrongType, name.to_owned(), None, msg);
-                &[]
-            }
-        }
+        })
     }
 }
 
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
+/// One item of a list, read from an object; its problems carry its id.
+trait Item: Sized {
+    /// The placeholder for an item that is not an object.
+    fn placeholder() -> Self;
+    /// Reads the item's fields.
+    fn read<'de, A: MapAccess<'de>>(r: &mut Reader, loc: Loc<'_>, map: A)
+        -> Result<Self, A::Error>;
+    /// Its id, to name it in problems.
+    fn id(&self) -> &str;
+    /// Hands item number `k` over to the assembly.
+    fn keep(self, k: usize, a: &mut Assembly);
+}
+
+/// One list item.
+struct ItemOf<'r, 'l, T>(At<'r, 'l>, PhantomData<T>);
+
+impl<'de, T: Item> Expect<'de> for ItemOf<'_, '_, T> {
+    type Out = T;
+    fn wrong(self, found: &str) -> Got<T> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<T>, A::Error> {
+        let At { r, loc } = self.0;
+        let first = r.a.d.problems.len();
+        let item = T::read(r, loc, map)?;
+        r.a.d.name_item(first, item.id());
+        Ok(Got::Value(item))
     }
 }
 
-fn item_id<'j>(v: Option<&'j Json<'_>>) -> Option<&'j str> {
-    match v {
-        Some(Json::Str(s)) => Some(s),
-        _ => None,
-    }
-}
+/// A list of items, `[item, …]`, each handed over to the assembly as soon as it is read; at
+/// most [`limits::MAX_ITEMS`] of them (the rest are only counted).
+struct List<'r, 'l, T>(At<'r, 'l>, PhantomData<T>);
 
-/// Reads the instance object, with placeholders where a value is broken.
-fn read_instance(root: &Json<'_>, w: &mut Walker) -> InstanceData {
-    let mut data = InstanceData::default();
-    let Some([areas, needs, resources, policy]) = w.fields(root, "", InstanceData::FIELDS) else {
-        return data;
-    };
-    for (i, v) in w.list(areas, "areas").iter().enumerate() {
-        data.areas.push(read_area(v, format!("areas[{i}]"), w));
+impl<'de, T: Item> Expect<'de> for List<'_, '_, T> {
+    type Out = ();
+    fn wrong(self, found: &str) -> Got<()> {
+        self.0.wrong("an array", found)
     }
-    for (i, v) in w.list(needs, "needs").iter().enumerate() {
-        data.needs.push(read_need(v, format!("needs[{i}]"), w));
-    }
-    for (i, v) in w.list(resources, "resources").iter().enumerate() {
-        data.resources
-            .push(read_resource(v, format!("resources[{i}]"), w));
-    }
-    if let Some(p) = policy {
-        data.policy = read_policy(p, w);
-    }
-    data
-}
-
-fn read_area(v: &Json<'_>, path: String, w: &mut Walker) -> AreaData {
-    let mut a = AreaData {
-        id: String::new(),
-        name: None,
-        level: Level::Grid,
-        parent: None,
-    };
-    let Some([id, name, level, parent]) = w.fields(v, &path, AreaData::FIELDS) else {
-        w.d.break_path(path);
-        return a;
-    };
-    let iid = item_id(id);
-    a.id = w
-        .required(id, &path, "id", iid)
-        .and_then(|x| w.string(x, join(&path, "id"), iid))
-        .unwrap_or_default();
-    a.name = w.opt_string(name, &path, "name", iid);
-    let lpath = join(&path, "level");
-    match w
-        .required(level, &path, "level", iid)
-        .map(|l| w.string(l, lpath.clone(), iid))
-    {
-        Some(Some(s)) => match Level::parse(&s) {
-            Some(l) => a.level = l,
-            None => w.report(
-                Code::UnknownLevel,
-                lpath,
-                iid,
-                format!("unknown level {s:?}"),
-            ),
-        },
-        _ => {
-            w.d.break_path(lpath);
-        }
-    }
-    a.parent = w.opt_string(parent, &path, "parent", iid);
-    if parent.is_some() && a.parent.is_none() {
-        w.d.break_path(join(&path, "parent"));
-    }
-    a
-}
-
-fn read_need(v: &Json<'_>, path: String, w: &mut Walker) -> NeedData {
-    let mut n = NeedData {
-        id: String::new(),
-        area: String::new(),
-        category: String::new(),
-        quantity: 1,
-        priority: 3,
-        vulnerable: false,
-        skills: Vec::new(),
-        window: None,
-        max_unit_cost: None,
-        requester: None,
-        title: None,
-    };
-    let Some(
-        [id, area, category, quantity, priority, vulnerable, skills, window, max_cost, requester, title],
-    ) = w.fields(v, &path, NeedData::FIELDS)
-    else {
-        w.d.break_path(path);
-        return n;
-    };
-    let iid = item_id(id);
-    let req_str = |w: &mut Walker, v, name: &str| {
-        w.required(v, &path, name, iid)
-            .and_then(|x| w.string(x, join(&path, name), iid))
-            .unwrap_or_default()
-    };
-    n.id = req_str(w, id, "id");
-    n.area = req_str(w, area, "area");
-    n.category = req_str(w, category, "category");
-    if let Some(q) = w.required(quantity, &path, "quantity", iid) {
-        n.quantity = w.int(q, join(&path, "quantity"), iid).unwrap_or(1);
-    }
-    if let Some(p) = priority {
-        n.priority = w.int(p, join(&path, "priority"), iid).unwrap_or(3);
-    }
-    if let Some(b) = vulnerable {
-        n.vulnerable = w
-            .boolean(b, join(&path, "vulnerable"), iid)
-            .unwrap_or(false);
-    }
-    if let Some(s) = skills {
-        n.skills = w.strings(s, join(&path, "skills"), iid);
-    }
-    n.window = window.and_then(|x| w.window(x, join(&path, "window"), iid));
-    n.max_unit_cost = max_cost.and_then(|x| w.int(x, join(&path, "max_unit_cost"), iid));
-    n.requester = w.opt_string(requester, &path, "requester", iid);
-    n.title = w.opt_string(title, &path, "title", iid);
-    n
-}
-
-fn read_resource(v: &Json<'_>, path: String, w: &mut Walker) -> ResourceData {
-    let mut r = ResourceData {
-        id: String::new(),
-        kind: Kind::Member,
-        name: None,
-        home: String::new(),
-        serves: None,
-        categories: Vec::new(),
-        skills: Vec::new(),
-        capacity: 0,
-        unit_cost: 0,
-        window: None,
-    };
-    let Some([id, kind, name, home, serves, categories, skills, capacity, unit_cost, window]) =
-        w.fields(v, &path, ResourceData::FIELDS)
-    else {
-        w.d.break_path(path);
-        return r;
-    };
-    let iid = item_id(id);
-    r.id = w
-        .required(id, &path, "id", iid)
-        .and_then(|x| w.string(x, join(&path, "id"), iid))
-        .unwrap_or_default();
-    let kpath = join(&path, "kind");
-    if let Some(Some(s)) = w
-        .required(kind, &path, "kind", iid)
-        .map(|k| w.string(k, kpath.clone(), iid))
-    {
-        match Kind::parse(&s) {
-            Some(k) => r.kind = k,
-            None => w.report(Code::UnknownKind, kpath, iid, format!("unknown kind {s:?}")),
-        }
-    }
-    r.name = w.opt_string(name, &path, "name", iid);
-    r.home = w
-        .required(home, &path, "home", iid)
-        .and_then(|x| w.string(x, join(&path, "home"), iid))
-        .unwrap_or_default();
-    r.serves = serves.map(|s| w.strings(s, join(&path, "serves"), iid));
-    let cpath = join(&path, "categories");
-    match w.required(categories, &path, "categories", iid) {
-        Some(c) => r.categories = w.strings(c, cpath, iid),
-        None => {
-            w.d.break_path(cpath);
-        }
-    }
-    if let Some(s) = skills {
-        r.skills = w.strings(s, join(&path, "skills"), iid);
-    }
-    if let Some(c) = w.required(capacity, &path, "capacity", iid) {
-        r.capacity = w.int(c, join(&path, "capacity"), iid).unwrap_or(0);
-    }
-    if let Some(c) = unit_cost {
-        r.unit_cost = w.int(c, join(&path, "unit_cost"), iid).unwrap_or(0);
-    }
-    r.window = window.and_then(|x| w.window(x, join(&path, "window"), iid));
-    r
-}
-
-fn read_policy(v: &Json<'_>, w: &mut Walker) -> Policy {
-    let mut p = Policy::default();
-    let names = POLICY_FIELDS;
-    let Some(f) = w.fields(v, "policy", names) else {
-        return p;
-    };
-    let slots = [
-        &mut p.priority_value,
-        &mut p.vulnerable_bonus,
-        &mut Default::default(),
-        &mut p.cost_weight,
-        &mut p.offer_deadline_hours,
-        &mut p.reoffer_penalty,
-    ];
-    for ((name, slot), x) in names.iter().zip(slots).zip(f) {
-        if let Some(x) = x.filter(|_| *name != "locality_penalty") {
-            if let Some(i) = w.int(x, join("policy", name), None) {
-                *slot = i;
-            }
-        }
-    }
-    if let Some(lp) = f[2] {
-        let lnames = Level::ALL.map(Level::as_str);
-        if let Some(vals) = w.fields(lp, "policy.locality_penalty", lnames) {
-            for (l, x) in Level::ALL.iter().zip(vals) {
-                if let Some(x) = x {
-                    let path = format!("policy.locality_penalty.{l}");
-                    if let Some(i) = w.int(x, path, None) {
-                        p.locality_penalty[l.index()] = i;
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got<()>, A::Error> {
+        let At { r, loc } = self.0;
+        let mut count = 0usize;
+        loop {
+            if count >= limits::MAX_ITEMS {
+                if seq.next_element::<Skip>()?.is_none() {
+                    break;
+                }
+            } else {
+                let here = Loc::Item(&loc, count);
+                let at = At {
+                    r: &mut *r,
+                    loc: here,
+                };
+                let item = match seq.next_element_seed(Seed(ItemOf::<T>(at, PhantomData)))? {
+                    None => break,
+                    Some(Got::Value(item)) => item,
+                    Some(Got::Null) => {
+                        r.report(Code::WrongType, here, "expected an object, found null");
+                        T::placeholder()
                     }
+                    Some(Got::Broken) => {
+                        r.break_at(here);
+                        T::placeholder()
+                    }
+                };
+                item.keep(count, &mut r.a);
+            }
+            count += 1;
+        }
+        if count > limits::MAX_ITEMS {
+            let msg = format!("{count} items, more than the limit {}", limits::MAX_ITEMS);
+            r.report(Code::TooLarge, loc, msg);
+        }
+        Ok(Got::Value(()))
+    }
+}
+
+impl Item for AreaData {
+    fn placeholder() -> AreaData {
+        AreaData {
+            id: String::new(),
+            name: None,
+            level: Level::Grid,
+            parent: None,
+        }
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        r: &mut Reader,
+        loc: Loc<'_>,
+        map: A,
+    ) -> Result<AreaData, A::Error> {
+        let (mut id, mut name, mut level, mut parent) = (None, None, None, None);
+        let present = fields(r, loc, map, AreaData::FIELDS, |r, i, map| match i {
+            0 => field!(r, loc, "id", map, Text, &mut id),
+            1 => field!(r, loc, "name", map, Text, &mut name),
+            2 => field!(r, loc, "level", map, Text, &mut level),
+            _ => field!(r, loc, "parent", map, Text, &mut parent),
+        })?;
+        required(r, loc, AreaData::FIELDS, &present, &AreaData::REQUIRED);
+        let mut a = AreaData::placeholder();
+        a.id = id.unwrap_or_default();
+        a.name = name;
+        match level {
+            Some(s) => match Level::parse(&s) {
+                Some(l) => a.level = l,
+                None => r.report(
+                    Code::UnknownLevel,
+                    Loc::Field(&loc, "level"),
+                    format!("unknown level {:?}", clip(&s)),
+                ),
+            },
+            None => r.break_at(Loc::Field(&loc, "level")),
+        }
+        if present[3] && parent.is_none() {
+            r.break_at(Loc::Field(&loc, "parent"));
+        }
+        a.parent = parent;
+        Ok(a)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn keep(self, k: usize, a: &mut Assembly) {
+        a.area(k, self);
+    }
+}
+
+impl Item for NeedData {
+    fn placeholder() -> NeedData {
+        NeedData {
+            id: String::new(),
+            area: String::new(),
+            category: String::new(),
+            quantity: 1,
+            priority: 3,
+            vulnerable: false,
+            skills: Vec::new(),
+            window: None,
+            max_unit_cost: None,
+            requester: None,
+            title: None,
+        }
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        r: &mut Reader,
+        loc: Loc<'_>,
+        map: A,
+    ) -> Result<NeedData, A::Error> {
+        let mut n = NeedData::placeholder();
+        let (mut id, mut area, mut category) = (None, None, None);
+        let (mut quantity, mut priority, mut vulnerable, mut skills) = (None, None, None, None);
+        let present = fields(r, loc, map, NeedData::FIELDS, |r, i, map| {
+            let name = NeedData::FIELDS[i];
+            match i {
+                0 => field!(r, loc, name, map, Text, &mut id),
+                1 => field!(r, loc, name, map, Text, &mut area),
+                2 => field!(r, loc, name, map, Text, &mut category),
+                3 => field!(r, loc, name, map, Int, &mut quantity),
+                4 => field!(r, loc, name, map, Int, &mut priority),
+                5 => field!(r, loc, name, map, Flag, &mut vulnerable),
+                6 => field!(r, loc, name, map, Texts, &mut skills),
+                7 => field!(r, loc, name, map, WindowOf, &mut n.window),
+                8 => field!(r, loc, name, map, Int, &mut n.max_unit_cost),
+                9 => field!(r, loc, name, map, Text, &mut n.requester),
+                _ => field!(r, loc, name, map, Text, &mut n.title),
+            }
+        })?;
+        required(r, loc, NeedData::FIELDS, &present, &NeedData::REQUIRED);
+        n.id = id.unwrap_or_default();
+        n.area = area.unwrap_or_default();
+        n.category = category.unwrap_or_default();
+        n.quantity = quantity.unwrap_or(1);
+        n.priority = priority.unwrap_or(3);
+        n.vulnerable = vulnerable.unwrap_or(false);
+        n.skills = skills.unwrap_or_default();
+        Ok(n)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn keep(self, k: usize, a: &mut Assembly) {
+        a.need(k, self);
+    }
+}
+
+impl Item for ResourceData {
+    fn placeholder() -> ResourceData {
+        ResourceData {
+            id: String::new(),
+            kind: Kind::Member,
+            name: None,
+            home: String::new(),
+            serves: None,
+            categories: Vec::new(),
+            skills: Vec::new(),
+            capacity: 0,
+            unit_cost: 0,
+            window: None,
+        }
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        r: &mut Reader,
+        loc: Loc<'_>,
+        map: A,
+    ) -> Result<ResourceData, A::Error> {
+        let mut x = ResourceData::placeholder();
+        let (mut id, mut kind, mut home, mut categories) = (None, None, None, None);
+        let (mut skills, mut capacity, mut unit_cost) = (None, None, None);
+        let present = fields(r, loc, map, ResourceData::FIELDS, |r, i, map| {
+            let name = ResourceData::FIELDS[i];
+            match i {
+                0 => field!(r, loc, name, map, Text, &mut id),
+                1 => field!(r, loc, name, map, Text, &mut kind),
+                2 => field!(r, loc, name, map, Text, &mut x.name),
+                3 => field!(r, loc, name, map, Text, &mut home),
+                4 => field!(r, loc, name, map, Texts, &mut x.serves),
+                5 => field!(r, loc, name, map, Texts, &mut categories),
+                6 => field!(r, loc, name, map, Texts, &mut skills),
+                7 => field!(r, loc, name, map, Int, &mut capacity),
+                8 => field!(r, loc, name, map, Int, &mut unit_cost),
+                _ => field!(r, loc, name, map, WindowOf, &mut x.window),
+            }
+        })?;
+        required(
+            r,
+            loc,
+            ResourceData::FIELDS,
+            &present,
+            &ResourceData::REQUIRED,
+        );
+        x.id = id.unwrap_or_default();
+        if let Some(s) = kind {
+            match Kind::parse(&s) {
+                Some(k) => x.kind = k,
+                None => r.report(
+                    Code::UnknownKind,
+                    Loc::Field(&loc, "kind"),
+                    format!("unknown kind {:?}", clip(&s)),
+                ),
+            }
+        }
+        x.home = home.unwrap_or_default();
+        if present[4] && x.serves.is_none() {
+            x.serves = Some(Vec::new());
+        }
+        match categories {
+            Some(c) => x.categories = c,
+            None => r.break_at(Loc::Field(&loc, "categories")),
+        }
+        x.skills = skills.unwrap_or_default();
+        x.capacity = capacity.unwrap_or(0);
+        x.unit_cost = unit_cost.unwrap_or(0);
+        Ok(x)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn keep(self, k: usize, a: &mut Assembly) {
+        a.resource(k, self);
+    }
+}
+
+/// The `locality_penalty` object: one integer per level.
+struct Penalties<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Penalties<'_, '_> {
+    type Out = [Option<i64>; 5];
+    fn wrong(self, found: &str) -> Got<[Option<i64>; 5]> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<[Option<i64>; 5]>, A::Error> {
+        let At { r, loc } = self.0;
+        let mut out = [None; 5];
+        let names = Level::ALL.map(Level::as_str);
+        fields(r, loc, map, names, |r, i, map| {
+            field!(r, loc, names[i], map, Int, &mut out[Level::ALL[i].index()])
+        })?;
+        Ok(Got::Value(out))
+    }
+}
+
+/// The `policy` object.
+struct PolicyOf<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for PolicyOf<'_, '_> {
+    type Out = Policy;
+    fn wrong(self, found: &str) -> Got<Policy> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<Policy>, A::Error> {
+        let At { r, loc } = self.0;
+        let mut p = Policy::default();
+        let mut ints: [Option<i64>; 6] = [None; 6];
+        let mut penalties = None;
+        fields(
+            r,
+            loc,
+            map,
+            POLICY_FIELDS,
+            |r, i, map| match POLICY_FIELDS[i] {
+                "locality_penalty" => {
+                    field!(r, loc, POLICY_FIELDS[i], map, Penalties, &mut penalties)
+                }
+                name => field!(r, loc, name, map, Int, &mut ints[i]),
+            },
+        )?;
+        let slots = [
+            &mut p.priority_value,
+            &mut p.vulnerable_bonus,
+            &mut Default::default(),
+            &mut p.cost_weight,
+            &mut p.offer_deadline_hours,
+            &mut p.reoffer_penalty,
+        ];
+        for (slot, v) in slots.into_iter().zip(ints) {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        }
+        for (l, v) in penalties.into_iter().flatten().enumerate() {
+            if let Some(v) = v {
+                p.locality_penalty[l] = v;
+            }
+        }
+        Ok(Got::Value(p))
+    }
+}
+
+/// The whole instance object, handed over to the assembly as it is read.
+struct InstanceOf<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for InstanceOf<'_, '_> {
+    type Out = ();
+    fn wrong(self, found: &str) -> Got<()> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<()>, A::Error> {
+        let At { r, loc } = self.0;
+        let (mut areas, mut needs, mut resources) = (None, None, None);
+        let mut policy_read = false;
+        fields(r, loc, map, InstanceData::FIELDS, |r, i, map| {
+            let name = InstanceData::FIELDS[i];
+            match i {
+                0 => field!(
+                    r,
+                    loc,
+                    name,
+                    map,
+                    |at| List::<AreaData>(at, PhantomData),
+                    &mut areas
+                ),
+                1 => field!(
+                    r,
+                    loc,
+                    name,
+                    map,
+                    |at| List::<NeedData>(at, PhantomData),
+                    &mut needs
+                ),
+                2 => field!(
+                    r,
+                    loc,
+                    name,
+                    map,
+                    |at| List::<ResourceData>(at, PhantomData),
+                    &mut resources
+                ),
+                _ => {
+                    let mut policy = None;
+                    let present: Result<bool, A::Error> =
+                        field!(r, loc, name, map, PolicyOf, &mut policy);
+                    // Checked at once, while the paths its reading broke are known.
+                    r.a.policy(policy.unwrap_or_default());
+                    policy_read = true;
+                    present
                 }
             }
+        })?;
+        if !policy_read {
+            r.a.policy(Policy::default());
         }
+        Ok(Got::Value(()))
     }
+}
+
+/// The syntax problem of a serde_json error, with its line and column.
+fn syntax(e: &serde_json::Error) -> Problem {
+    // serde_json ends its message with the position, which the problem carries itself.
+    let text = e.to_string();
+    let msg = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |k| &text[..k]);
+    let mut p = Problem::new(Code::Syntax, "", clip(msg));
+    p.line = Some(e.line());
+    p.column = Some(e.column());
     p
+}
+
+/// Reads one JSON value with `expect`, checking that nothing but whitespace follows; the
+/// syntax problem alone if the text is not JSON. A leading byte-order mark is skipped.
+fn read<'de, E: Expect<'de>>(text: &'de str, expect: E) -> Result<Got<E::Out>, Problem> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let got = Seed(expect)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    got.map_err(|e| syntax(&e))
+}
+
+/// Reads an instance from JSON text into an assembly (which holds the problems of reading);
+/// the syntax problem alone if the text is not JSON.
+fn read_instance(text: &str) -> Result<Assembly, Problem> {
+    let mut r = Reader::default();
+    let at = At {
+        r: &mut r,
+        loc: Loc::Root,
+    };
+    if let Got::Null = read(text, InstanceOf(at))? {
+        r.report(Code::WrongType, Loc::Root, "expected an object, found null");
+    }
+    Ok(r.a)
 }
 
 /// Reads one need object from JSON text, its paths starting at `path`; the syntax problem if
 /// it is not JSON. Validation goes on from the returned diagnostics ([`crate::validate`]).
-pub(crate) fn read_need_text(text: &str, path: &str) -> Result<(NeedData, Diagnostics), Problem> {
-    let root = parse(text)?;
-    let mut w = Walker::default();
-    let data = read_need(&root, path.to_owned(), &mut w);
-    Ok((data, w.d))
+pub(crate) fn read_need_text(
+    text: &str,
+    path: &'static str,
+) -> Result<(NeedData, Diagnostics), Problem> {
+    let mut r = Reader::default();
+    let root = Loc::Root;
+    let loc = Loc::Field(&root, path);
+    let at = At { r: &mut r, loc };
+    let need = match read(text, ItemOf(at, PhantomData))? {
+        Got::Value(n) => n,
+        Got::Null => {
+            r.report(Code::WrongType, loc, "expected an object, found null");
+            NeedData::placeholder()
+        }
+        Got::Broken => {
+            r.break_at(loc);
+            NeedData::placeholder()
+        }
+    };
+    Ok((need, r.a.d))
 }
 
 impl Instance {
@@ -568,11 +890,9 @@ impl Instance {
     /// [`LoadError::Invalid`] with every problem found: syntax (with line and column), types,
     /// unknown or repeated fields, ranges, references, the area tree.
     pub fn from_json_str(text: &str) -> Result<Instance, LoadError> {
-        let root = parse(text).map_err(|p| LoadError::Invalid(Problems(vec![p])))?;
-        let mut walker = Walker::default();
-        let data = read_instance(&root, &mut walker);
-        drop(root);
-        validate::validate(&data, walker.d)
+        read_instance(text)
+            .map_err(|p| LoadError::Invalid(Problems(vec![p])))?
+            .finish()
     }
 
     /// Reads and validates an instance from a reader (a file, stdin), at most
@@ -602,6 +922,8 @@ impl Instance {
                 msg,
             )])));
         }
-        Instance::from_json_str(&text)
+        let assembly = read_instance(&text).map_err(|p| LoadError::Invalid(Problems(vec![p])))?;
+        drop(text);
+        assembly.finish()
     }
 }

@@ -30,3 +30,5 @@ pub const MAX_ITEMS: usize = 10_000_000;
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 /// Longest id, in bytes.
 pub const MAX_ID_BYTES: usize = 256;
+/// Most problems one input reports; the rest are counted in a last `too_many_problems` entry.
+pub const MAX_PROBLEMS: usize = 10_000;

@@ -5,7 +5,7 @@ use super::state::{Ticket, TicketState};
 use super::Ledger;
 use crate::model::area::Level;
 use crate::model::time::DateTime;
-use crate::validate::lower;
+use crate::validate;
 
 impl Ledger {
     /// Re-dispatches: the live flow is repaired to the optimum of the open part, and the
@@ -125,7 +125,7 @@ impl Ledger {
                 .collect(),
             None => {
                 let i = &self.instance;
-                lower::need(&o.need, i.areas(), i.categories(), i.skills())
+                validate::need_in(o.need.clone(), i)
                     .map(|need| self.finder.pairs(i, &need))
                     .unwrap_or_default()
             }

@@ -1,6 +1,7 @@
 //! From the contract's form to the model: every rule of the contract checked at once
-//! ([`Problem`]s with a stable [`Code`], a path and the offending id), then lowering into the
-//! dense [`crate::model`].
+//! ([`Problem`]s with a stable [`Code`], a path and the offending id), item by item as a reader
+//! hands them over, then across items, and the items kept in the model's compact form
+//! (`rules.rs`: one item; `assemble.rs`: across items, and the [`crate::model::Instance`]).
 //!
 //! ```
 //! use duijie::contract::{InstanceData, NeedData};
@@ -13,17 +14,18 @@
 //! });
 //! let Err(LoadError::Invalid(problems)) = Instance::from_data(&data) else { panic!() };
 //! let codes: Vec<Code> = problems.0.iter().map(|p| p.code).collect();
-//! assert_eq!(codes, [Code::UnknownArea, Code::OutOfRange]);
-//! assert_eq!(problems.0[1].path, "needs[0].quantity");
+//! assert_eq!(codes, [Code::OutOfRange, Code::UnknownArea]);
+//! assert_eq!(problems.0[0].path, "needs[0].quantity");
 //! ```
 
-pub(crate) mod lower;
+mod assemble;
 mod problem;
-mod validation;
+mod rules;
 
-pub(crate) use problem::Diagnostics;
+pub(crate) use assemble::{need_in, Assembly};
+pub(crate) use problem::{clip, Diagnostics};
 pub use problem::{Code, LoadError, Problem, Problems};
-pub(crate) use validation::{need, validate};
+pub(crate) use rules::one_need as need;
 
 use crate::contract::InstanceData;
 use crate::model::Instance;
@@ -34,6 +36,17 @@ impl Instance {
     /// # Errors
     /// [`LoadError::Invalid`] with every problem found.
     pub fn from_data(data: &InstanceData) -> Result<Instance, LoadError> {
-        validate(data, Diagnostics::default())
+        let mut a = Assembly::default();
+        for (k, x) in data.areas.iter().enumerate() {
+            a.area(k, x.clone());
+        }
+        for (k, x) in data.needs.iter().enumerate() {
+            a.need(k, x.clone());
+        }
+        for (k, x) in data.resources.iter().enumerate() {
+            a.resource(k, x.clone());
+        }
+        a.policy(data.policy.clone());
+        a.finish()
     }
 }

@@ -1,5 +1,6 @@
 //! Validation problems: each with a stable code, the offending path and id, and what to do.
 
+use crate::model::limits;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -45,6 +46,8 @@ pub enum Code {
     NoCategory,
     /// A list or total beyond the documented limits.
     TooLarge,
+    /// More problems than are listed; the last entry counts the rest.
+    TooManyProblems,
 }
 
 impl Code {
@@ -69,6 +72,7 @@ impl Code {
             Code::LevelOrder => "level_order",
             Code::NoCategory => "no_category",
             Code::TooLarge => "too_large",
+            Code::TooManyProblems => "too_many_problems",
         }
     }
 
@@ -95,6 +99,7 @@ impl Code {
             }
             Code::NoCategory => "list at least one category the resource serves",
             Code::TooLarge => "split the input or reduce its quantities",
+            Code::TooManyProblems => "fix the problems listed, then read the input again",
         }
     }
 }
@@ -139,8 +144,10 @@ impl Problem {
     }
 
     /// The same problem naming the offending item's id.
+    ///
+    /// An id longer than any valid id is cut to its first [`limits::MAX_ID_BYTES`] bytes and `…`.
     pub fn with_id(mut self, id: Option<&str>) -> Problem {
-        self.id = id.filter(|s| !s.is_empty()).map(str::to_owned);
+        self.id = id.filter(|s| !s.is_empty()).map(clip_id);
         self
     }
 }
@@ -153,7 +160,7 @@ impl fmt::Display for Problem {
         if !self.path.is_empty() {
             f.write_str(&self.path)?;
             if let Some(id) = &self.id {
-                write!(f, " (id {id:?})")?;
+                write!(f, " (id {:?})", clip(id))?;
             }
             f.write_str(": ")?;
         }
@@ -206,16 +213,28 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-/// Problems found while reading an input, and the paths of values that were replaced by a
-/// placeholder, so that validation does not report a second, derived problem at the same
-/// place. The JSON and CSV readers fill it; [`crate::validate`] goes on from it.
+/// Problems found while reading or validating an input, at most
+/// [`limits::MAX_PROBLEMS`] of them (the rest are counted), and the paths of values that were
+/// replaced by a placeholder, so that validation does not report a second, derived problem at
+/// the same place. The JSON and CSV readers fill it; [`crate::validate`] goes on from it.
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
     pub(crate) problems: Vec<Problem>,
-    pub(crate) broken: BTreeSet<String>,
+    /// Problems beyond the limit, counted only.
+    dropped: usize,
+    broken: BTreeSet<String>,
 }
 
 impl Diagnostics {
+    /// Records a problem, or only counts it beyond the limit.
+    pub(crate) fn push(&mut self, p: Problem) {
+        if self.problems.len() < limits::MAX_PROBLEMS {
+            self.problems.push(p);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
     /// Records a problem at `path` and marks the path broken.
     pub(crate) fn report(
         &mut self,
@@ -224,9 +243,20 @@ impl Diagnostics {
         id: Option<&str>,
         msg: impl Into<String>,
     ) {
-        self.broken.insert(path.clone());
-        self.problems
-            .push(Problem::new(code, path, msg).with_id(id));
+        if self.problems.len() < limits::MAX_PROBLEMS {
+            self.broken.insert(path.clone());
+            self.problems
+                .push(Problem::new(code, path, msg).with_id(id));
+        } else {
+            self.broken.insert(path);
+            self.dropped += 1;
+        }
+    }
+
+    /// Forgets which paths are broken, once every check that needs them has run (after each
+    /// item, so that the set stays small).
+    pub(crate) fn clear_broken(&mut self) {
+        self.broken.clear();
     }
 
     /// Marks `path` broken without a problem of its own (one was reported further in).
@@ -236,10 +266,109 @@ impl Diagnostics {
 
     /// Whether `path`, or a path it lies in (`needs[3]` for `needs[3].quantity`), is broken.
     pub(crate) fn is_broken(&self, path: &str) -> bool {
+        !self.broken.is_empty() && self.is_broken_in(path)
+    }
+
+    fn is_broken_in(&self, path: &str) -> bool {
         self.broken.contains(path)
             || path
                 .char_indices()
                 .filter(|&(_, c)| c == '.' || c == '[')
                 .any(|(k, _)| self.broken.contains(&path[..k]))
     }
+
+    /// Names the item `id` in the problems from position `first` on that name no item yet
+    /// (an item's id may come after its problems in the input).
+    pub(crate) fn name_item(&mut self, first: usize, id: &str) {
+        if id.is_empty() {
+            return;
+        }
+        for p in self.problems.iter_mut().skip(first) {
+            if p.id.is_none() {
+                p.id = Some(clip_id(id));
+            }
+        }
+    }
+
+    /// Whether nothing was found.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.problems.is_empty() && self.dropped == 0
+    }
+
+    /// Every problem kept, and one more that counts the others, if any were dropped.
+    pub(crate) fn into_problems(self) -> Problems {
+        let mut all = self.problems;
+        if self.dropped > 0 {
+            all.push(Problem::new(
+                Code::TooManyProblems,
+                "",
+                format!(
+                    "{} more problems are not listed (at most {} are)",
+                    self.dropped,
+                    limits::MAX_PROBLEMS
+                ),
+            ));
+        }
+        Problems(all)
+    }
+}
+
+/// The longest text a message quotes from the input, in characters; longer text is cut.
+const QUOTED_CHARS: usize = 48;
+
+/// Text from the input as a message quotes it: at most 48 characters, with the full length
+/// when it is cut, so that a message stays short whatever the input holds.
+#[derive(Clone, Copy)]
+pub(crate) struct Clip<'a>(&'a str);
+
+/// `s` as a message quotes it.
+pub(crate) fn clip(s: &str) -> Clip<'_> {
+    Clip(s)
+}
+
+impl Clip<'_> {
+    /// The part shown, and whether it was cut.
+    fn parts(&self) -> (&str, bool) {
+        match self.0.char_indices().nth(QUOTED_CHARS) {
+            Some((k, _)) => (&self.0[..k], true),
+            None => (self.0, false),
+        }
+    }
+}
+
+impl fmt::Display for Clip<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts() {
+            (s, false) => f.write_str(s),
+            (s, true) => write!(f, "{s}… ({} bytes)", self.0.len()),
+        }
+    }
+}
+
+impl fmt::Debug for Clip<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.parts() {
+            (s, false) => write!(f, "{s:?}"),
+            (s, true) => write!(f, "{s:?}… ({} bytes)", self.0.len()),
+        }
+    }
+}
+
+impl From<Clip<'_>> for String {
+    fn from(c: Clip<'_>) -> String {
+        c.to_string()
+    }
+}
+
+/// An item's id as a problem names it: whole when it could be a valid id (at most
+/// [`limits::MAX_ID_BYTES`]), else its first bytes and `…`.
+fn clip_id(id: &str) -> String {
+    if id.len() <= limits::MAX_ID_BYTES {
+        return id.to_owned();
+    }
+    let mut end = limits::MAX_ID_BYTES;
+    while !id.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &id[..end])
 }

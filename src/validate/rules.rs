@@ -1,0 +1,191 @@
+//! The contract's rules for one item at a time: names, ranges, times and windows, the policy's
+//! ranges. A value that reading already found broken is not reported again. The rules across
+//! items (references, repeated ids, the area tree) are in [`super::assemble`].
+
+use super::problem::{clip, Code, Diagnostics, Problem, Problems};
+use crate::contract::{AreaData, NeedData, ResourceData, WindowData};
+use crate::model::area::{Areas, Level};
+use crate::model::limits;
+use crate::model::policy::Policy;
+use crate::model::time::{DateTime, Window};
+
+/// Checks that report into `d`, skipping paths that reading broke.
+pub(super) struct Check<'a> {
+    pub(super) d: &'a mut Diagnostics,
+}
+
+impl Check<'_> {
+    pub(super) fn push(&mut self, code: Code, path: String, id: &str, msg: String) {
+        if !self.d.is_broken(&path) {
+            self.d.push(Problem::new(code, path, msg).with_id(Some(id)));
+        }
+    }
+
+    /// An id or name: 1 to 256 bytes without control characters.
+    fn name(&mut self, s: &str, path: impl FnOnce() -> String, id: &str, what: &str) {
+        let bad = if s.is_empty() {
+            Some("is empty")
+        } else if s.len() > limits::MAX_ID_BYTES {
+            Some("is longer than 256 bytes")
+        } else if s.chars().any(char::is_control) {
+            Some("holds a control character")
+        } else {
+            None
+        };
+        if let Some(b) = bad {
+            self.push(Code::BadId, path(), id, format!("{what} {b}"));
+        }
+    }
+
+    fn range(&mut self, v: i64, lo: i64, hi: i64, path: impl FnOnce() -> String, id: &str) {
+        if v < lo || v > hi {
+            let p = path();
+            let field = p.rsplit('.').next().unwrap_or_default().to_owned();
+            self.push(
+                Code::OutOfRange,
+                p,
+                id,
+                format!("{field} {v} is outside {lo}..={hi}"),
+            );
+        }
+    }
+
+    fn time(&mut self, s: &str, path: String, id: &str) -> Option<DateTime> {
+        let t = DateTime::parse(s);
+        if t.is_none() {
+            self.push(
+                Code::BadTime,
+                path,
+                id,
+                format!("{:?} is not a valid YYYY-MM-DDTHH:MM:SS time", clip(s)),
+            );
+        }
+        t
+    }
+
+    /// The window at `path`, if there is one and it is valid.
+    fn window(
+        &mut self,
+        w: &Option<WindowData>,
+        path: impl FnOnce() -> String,
+        id: &str,
+    ) -> Option<Window> {
+        let w = w.as_ref()?;
+        let path = path();
+        let start = self.time(&w.start, format!("{path}.start"), id);
+        let end = self.time(&w.end, format!("{path}.end"), id);
+        let (start, end) = (start?, end?);
+        if end < start {
+            let msg = format!(
+                "window ends ({}) before it starts ({})",
+                clip(&w.end),
+                clip(&w.start)
+            );
+            self.push(Code::WindowOrder, path, id, msg);
+            return None;
+        }
+        Some(Window { start, end })
+    }
+}
+
+/// The rules of one area at `path`.
+pub(super) fn area(c: &mut Check<'_>, path: &str, a: &AreaData) {
+    c.name(&a.id, || format!("{path}.id"), &a.id, "id");
+    if a.name
+        .as_ref()
+        .is_some_and(|n| n.chars().any(char::is_control))
+    {
+        let msg = "name holds a control character".to_owned();
+        c.push(Code::BadId, format!("{path}.name"), &a.id, msg);
+    }
+}
+
+/// The rules of one need at `path`; its window, when it has a valid one.
+pub(super) fn need(c: &mut Check<'_>, path: &str, n: &NeedData) -> Option<Window> {
+    let id = n.id.as_str();
+    let p = |f: &str| format!("{path}.{f}");
+    c.name(id, || p("id"), id, "id");
+    c.name(&n.category, || p("category"), id, "category");
+    c.range(n.quantity, 1, limits::MAX_QUANTITY, || p("quantity"), id);
+    c.range(n.priority, 1, 5, || p("priority"), id);
+    for (k, s) in n.skills.iter().enumerate() {
+        c.name(s, || format!("{path}.skills[{k}]"), id, "skill");
+    }
+    let window = c.window(&n.window, || p("window"), id);
+    if let Some(m) = n.max_unit_cost {
+        c.range(m, 0, limits::MAX_UNIT_COST, || p("max_unit_cost"), id);
+    }
+    window
+}
+
+/// The rules of one resource at `path`; its window, when it has a valid one.
+pub(super) fn resource(c: &mut Check<'_>, path: &str, r: &ResourceData) -> Option<Window> {
+    let id = r.id.as_str();
+    let p = |f: &str| format!("{path}.{f}");
+    c.name(id, || p("id"), id, "id");
+    if r.categories.is_empty() {
+        let msg = "the resource lists no category".to_owned();
+        c.push(Code::NoCategory, p("categories"), id, msg);
+    }
+    for (k, s) in r.categories.iter().enumerate() {
+        c.name(s, || format!("{path}.categories[{k}]"), id, "category");
+    }
+    for (k, s) in r.skills.iter().enumerate() {
+        c.name(s, || format!("{path}.skills[{k}]"), id, "skill");
+    }
+    c.range(r.capacity, 0, limits::MAX_CAPACITY, || p("capacity"), id);
+    c.range(r.unit_cost, 0, limits::MAX_UNIT_COST, || p("unit_cost"), id);
+    c.window(&r.window, || p("window"), id)
+}
+
+/// The ranges of the policy's numbers.
+pub(super) fn policy(c: &mut Check<'_>, p: &Policy) {
+    let single = [
+        (
+            "priority_value",
+            p.priority_value,
+            limits::MAX_PRIORITY_VALUE,
+        ),
+        (
+            "vulnerable_bonus",
+            p.vulnerable_bonus,
+            limits::MAX_VULNERABLE_BONUS,
+        ),
+        ("cost_weight", p.cost_weight, limits::MAX_COST_WEIGHT),
+        (
+            "offer_deadline_hours",
+            p.offer_deadline_hours,
+            limits::MAX_DEADLINE_HOURS,
+        ),
+        ("reoffer_penalty", p.reoffer_penalty, limits::MAX_PENALTY),
+    ];
+    for (name, v, hi) in single {
+        c.range(v, 0, hi, || format!("policy.{name}"), "");
+    }
+    for l in Level::ALL {
+        let v = p.locality_penalty[l.index()];
+        let path = || format!("policy.locality_penalty.{l}");
+        c.range(v, 0, limits::MAX_PENALTY, path, "");
+    }
+}
+
+/// Validates one need read at `path` (`read` carries the problems of reading it) against
+/// `areas`, with the instance's rules.
+pub(crate) fn one_need(
+    data: NeedData,
+    path: &str,
+    mut read: Diagnostics,
+    areas: &Areas,
+) -> Result<NeedData, Problems> {
+    let mut c = Check { d: &mut read };
+    need(&mut c, path, &data);
+    if areas.find(&data.area).is_none() {
+        let msg = format!("area {:?} is not a listed area", clip(&data.area));
+        c.push(Code::UnknownArea, format!("{path}.area"), &data.id, msg);
+    }
+    if read.is_empty() {
+        Ok(data)
+    } else {
+        Err(read.into_problems())
+    }
+}
