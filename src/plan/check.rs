@@ -5,6 +5,7 @@
 use crate::model::area::{AreaIdx, Level};
 use crate::model::need::Need;
 use crate::model::resource::Resource;
+use crate::model::vocab::CategoryIdx;
 use crate::model::Instance;
 use crate::plan::{Plan, Reason};
 use std::collections::BTreeMap;
@@ -139,6 +140,11 @@ impl std::error::Error for Violations {}
 /// with unmet units that some resource may serve requires every such resource to be full);
 /// objective, served and demanded recomputed.
 ///
+/// # Complexity
+/// `O(A log A + N + R·S·C log(R·S·C) + K)` for A assignments, N needs, R resources serving S
+/// areas in C categories each, and K candidate (need, resource) pairs of the needs with unmet
+/// units: about the size of the eligible pairs, as a solve.
+///
 /// # Errors
 /// [`Violations`] listing every problem found.
 pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
@@ -215,12 +221,21 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             });
         }
     }
-    let mut by_category: BTreeMap<_, Vec<&Resource>> = BTreeMap::new();
-    for r in instance.resources() {
-        for c in &r.categories {
-            by_category.entry(*c).or_default().push(r);
+    // The checker's own look-up of who might serve a need: resources by (served area,
+    // category), read from the resources' lists; each candidate is then tested by the rules.
+    let resources = instance.resources();
+    let mut by_place: BTreeMap<(AreaIdx, CategoryIdx), Vec<usize>> = BTreeMap::new();
+    for (j, r) in resources.iter().enumerate() {
+        for &a in &r.serves {
+            for &c in &r.categories {
+                by_place.entry((a, c)).or_default().push(j);
+            }
         }
     }
+    let used: Vec<i64> = resources
+        .iter()
+        .map(|r| given.get(r.id.as_str()).copied().unwrap_or(0))
+        .collect();
     let mut demanded: i128 = 0;
     for n in instance.needs() {
         demanded += i128::from(n.quantity);
@@ -244,13 +259,15 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
                 "listed {q} unserved units, assignments leave {missing}"
             ))),
             Some((_, reason)) => {
-                let servers: Vec<&Resource> = by_category
-                    .get(&n.category)
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .filter(|r| may_serve(instance, n, r).is_ok())
-                    .collect();
+                // The need's area and every area above it, by parent links.
+                let mut servers: Vec<usize> =
+                    std::iter::successors(Some(n.area), |&x| instance.areas().get(x).parent)
+                        .flat_map(|a| by_place.get(&(a, n.category)).into_iter().flatten())
+                        .copied()
+                        .collect();
+                servers.sort_unstable();
+                servers.dedup();
+                servers.retain(|&j| may_serve(instance, n, &resources[j]).is_ok());
                 let model = if servers.is_empty() {
                     Reason::NoEligibleResource
                 } else {
@@ -261,13 +278,13 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
                         "reason {reason:?}, the model gives {model:?}"
                     )));
                 }
-                for r in servers {
-                    let g = given.get(r.id.as_str()).copied().unwrap_or(0);
-                    if g < i64::from(r.capacity) {
+                for j in servers {
+                    let r = &resources[j];
+                    if used[j] < i64::from(r.capacity) {
                         bad.push(wrong(format!(
                             "resource {:?} may serve it and has {} units left",
                             r.id,
-                            i64::from(r.capacity) - g
+                            i64::from(r.capacity) - used[j]
                         )));
                     }
                 }
