@@ -19,6 +19,7 @@
 //! | analysis | [`analysis`] | explanations, the report, the project list, tables |
 //! | orders | [`orders`] | the order lifecycle [`Ledger`](orders::Ledger), beside the pipeline |
 //! | | [`generate`] | seeded, realistic instances |
+//! | | [`parallel`] | the one place threads come from ([`parallel::Threads`]; `DUIJIE_THREADS=1` turns them off) |
 //!
 //! The [`prelude`] holds what most callers need.
 //!
@@ -58,6 +59,7 @@ pub mod format;
 pub mod generate;
 pub mod model;
 pub mod orders;
+pub mod parallel;
 pub mod plan;
 pub mod solve;
 pub mod validate;

@@ -240,3 +240,25 @@ fn certificates_read_as_sentences() {
         "to serve one more unit of N7: N7 → M1, N3 M1 → unserved; net -20"
     );
 }
+
+/// Threads change nothing: explanations on one thread equal those on two (and the default).
+#[test]
+fn threads_change_nothing() {
+    use duijie::analysis::explain::explain_with;
+    use duijie::parallel::Threads;
+    let data = duijie::generate::generate(&duijie::generate::Shape::street(), 5);
+    let instance = Instance::from_data(&data).unwrap();
+    let e = Eligibility::build(&instance);
+    let sol = FlowSolver::default().solve(e.network()).unwrap();
+    let serial = explain_with(&instance, &e, &sol, Threads::serial()).unwrap();
+    assert_eq!(
+        explain_with(&instance, &e, &sol, Threads::new(2)).unwrap(),
+        serial
+    );
+    assert_eq!(explain(&instance, &e, &sol).unwrap(), serial);
+    let parallel = Explainer::new(&instance, &e, &sol)
+        .unwrap()
+        .with_threads(Threads::new(2));
+    assert_eq!(parallel.certificates(), serial.certificates);
+    assert!(serial.certificates.iter().flatten().count() > 10);
+}

@@ -12,6 +12,7 @@ use crate::eligibility::Eligibility;
 use crate::model::area::{AreaIdx, Level};
 use crate::model::need::NeedIdx;
 use crate::model::Instance;
+use crate::parallel::Threads;
 use crate::plan::{Certificate, Move, Plan};
 use crate::solve::{Network, Solution};
 use serde::Serialize;
@@ -229,7 +230,7 @@ const SMALL_BOTTLENECK: usize = 30;
 
 /// Explains an optimal `solution` of `eligibility`'s network (with duals, as the flow
 /// backend gives): certificates for every need with `capacity_exhausted` units, shadow
-/// prices and recruitment advice.
+/// prices and recruitment advice. Uses the default [`Threads`].
 ///
 /// # Errors
 /// [`ExplainError::NoDuals`] without duals; [`ExplainError::Mismatch`] for a solution of
@@ -239,22 +240,33 @@ pub fn explain(
     eligibility: &Eligibility,
     solution: &Solution,
 ) -> Result<Explanation, ExplainError> {
+    explain_with(instance, eligibility, solution, Threads::default())
+}
+
+/// As [`explain`], on at most `threads` threads (the result is the same with any number).
+///
+/// # Errors
+/// As [`explain`].
+pub fn explain_with(
+    instance: &Instance,
+    eligibility: &Eligibility,
+    solution: &Solution,
+    threads: Threads,
+) -> Result<Explanation, ExplainError> {
     let ex = Explainer::new(instance, eligibility, solution)?;
-    // Two threads: one finds the certificates of the later needs; the other the shadow prices
+    // Two halves: one finds the certificates of the later needs; the other the shadow prices
     // and advice (one search), then the certificates of the first 3/7 of the needs, which
     // balances the two on generated districts. The split does not change any result.
     let n = instance.needs().len();
     let split = n * 3 / 7;
     let r = &ex.r;
-    let (mut certificates, rest, (shadow_prices, recruitment)) = std::thread::scope(|scope| {
-        let second = scope.spawn(move || certificates_in(instance, r, split..n));
-        let prices = ex.prices_and_advice();
-        let first = certificates_in(instance, r, 0..split);
-        let rest = second
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (first, rest, prices)
-    });
+    let ((mut certificates, (shadow_prices, recruitment)), rest) = threads.join(
+        || {
+            let prices = ex.prices_and_advice();
+            (certificates_in(instance, r, 0..split), prices)
+        },
+        || certificates_in(instance, r, split..n),
+    );
     certificates.extend(rest);
     Ok(Explanation {
         certificates,
@@ -268,6 +280,7 @@ pub struct Explainer<'a> {
     instance: &'a Instance,
     r: Residual<'a>,
     search: RefCell<Search>,
+    threads: Threads,
 }
 
 impl<'a> Explainer<'a> {
@@ -288,7 +301,14 @@ impl<'a> Explainer<'a> {
             instance,
             r: Residual::new(net, solution)?,
             search: RefCell::new(Search::new(net.supply.len() + net.capacity.len())),
+            threads: Threads::default(),
         })
+    }
+
+    /// The same explainer, using at most `threads` threads where work splits.
+    pub fn with_threads(mut self, threads: Threads) -> Explainer<'a> {
+        self.threads = threads;
+        self
     }
 
     /// The certificate for `need`'s unmet units, if it has some and some resource may serve
@@ -304,20 +324,16 @@ impl<'a> Explainer<'a> {
     }
 
     /// The certificates of all needs, in need order. Certificates do not depend on each
-    /// other: two threads, each with its own work arrays, take one half each.
+    /// other: two halves, each with its own work arrays, on two threads when allowed.
     pub fn certificates(&self) -> Vec<Option<Certificate>> {
         let n = self.instance.needs().len();
         let (instance, r) = (self.instance, &self.r);
-        std::thread::scope(|scope| {
-            let second = scope.spawn(move || certificates_in(instance, r, n / 2..n));
-            let mut all = certificates_in(instance, r, 0..n / 2);
-            all.extend(
-                second
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            all
-        })
+        let (mut all, rest) = self.threads.join(
+            || certificates_in(instance, r, 0..n / 2),
+            || certificates_in(instance, r, n / 2..n),
+        );
+        all.extend(rest);
+        all
     }
 
     /// The smallest set grown from `need` (all resources that may serve it, the needs those
