@@ -281,3 +281,120 @@ fn analysis_tables_read_back() {
     assert_eq!(read_csv_dir(&dir).unwrap(), instance);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod round_trip {
+    use duijie::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+    use duijie::format::csv::{read_csv_dir, write_csv_dir};
+    use duijie::model::{Kind, Level};
+    use duijie::Instance;
+    use proptest::prelude::*;
+
+    /// Text that spreadsheets and CSV find awkward: separators, quotes, the guard, escapes,
+    /// formula starts, spaces and Chinese.
+    fn awkward(max: usize) -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            ";", "\"", "'", "''", "-", "=", "+", "@", "\\", "\\;", ",", " ", "a", "Z", "0", "社区",
+            "助老", "-C", "=1+1", "'-",
+        ]);
+        prop::collection::vec(pieces, 0..max).prop_map(|v| v.concat())
+    }
+
+    /// Like [`awkward`], with line breaks and tabs (allowed in names, not in ids).
+    fn free_text() -> impl Strategy<Value = String> {
+        (
+            awkward(4),
+            prop::sample::select(vec!["", "\n", "\r\n", "\t", "x\ny"]),
+            awkward(3),
+        )
+            .prop_map(|(a, b, c)| format!("{b}{a}{b}{c}"))
+    }
+
+    /// A unique, valid id: awkward text with the item's number.
+    fn id(prefix: String, k: usize) -> String {
+        format!("{prefix}{k}")
+    }
+
+    fn window(on: bool, day: u32) -> Option<WindowData> {
+        on.then(|| WindowData {
+            start: format!("2026-12-{:02}T09:00:00", day),
+            end: format!("2026-12-{:02}T18:00:00", day + 1),
+        })
+    }
+
+    prop_compose! {
+        fn instance()(
+            area_ids in prop::collection::vec(awkward(4), 4),
+            area_names in prop::collection::vec(prop::option::of(awkward(3)), 4),
+            cats in prop::collection::vec(awkward(3), 3),
+            skills in prop::collection::vec(awkward(3), 2),
+            needs in prop::collection::vec(
+                (awkward(3), 0usize..4, 0usize..3, 1i64..5, 1i64..=5, any::<bool>(),
+                 prop::collection::vec(0usize..2, 0..3), (any::<bool>(), 1u32..20),
+                 prop::option::of(0i64..100), prop::option::of(free_text()),
+                 prop::option::of(free_text())),
+                0..6),
+            resources in prop::collection::vec(
+                (awkward(3), 0usize..5, prop::option::of(free_text()), 0usize..4,
+                 prop::option::of(prop::collection::vec(0usize..4, 0..3)),
+                 prop::collection::vec(0usize..3, 1..3), prop::collection::vec(0usize..2, 0..3),
+                 0i64..6, 0i64..50, (any::<bool>(), 1u32..20)),
+                0..6),
+            priority_value in 1i64..500,
+            street_penalty in 0i64..50,
+        ) -> InstanceData {
+            let area_ids: Vec<String> = area_ids.into_iter().enumerate().map(|(k, a)| id(a, k)).collect();
+            let cats: Vec<String> = cats.into_iter().enumerate().map(|(k, c)| id(c, k)).collect();
+            let skills: Vec<String> = skills.into_iter().enumerate().map(|(k, s)| id(s, k)).collect();
+            let levels = [Level::District, Level::Street, Level::Community, Level::Grid];
+            let mut data = InstanceData {
+                areas: (0..4).map(|k| AreaData {
+                    id: area_ids[k].clone(),
+                    name: area_names[k].clone(),
+                    level: levels[k],
+                    parent: (k > 0).then(|| area_ids[k - 1].clone()),
+                }).collect(),
+                ..InstanceData::default()
+            };
+            for (k, (n, area, cat, quantity, priority, vulnerable, sk, (w, day), cost, requester, title)) in needs.into_iter().enumerate() {
+                data.needs.push(NeedData {
+                    id: id(n, k), area: area_ids[area].clone(), category: cats[cat].clone(),
+                    quantity, priority, vulnerable,
+                    skills: sk.iter().map(|&s| skills[s].clone()).collect(),
+                    window: window(w, day), max_unit_cost: cost, requester, title,
+                });
+            }
+            for (k, (r, kind, name, home, serves, cs, sk, capacity, unit_cost, (w, day))) in resources.into_iter().enumerate() {
+                data.resources.push(ResourceData {
+                    id: id(r, k), kind: Kind::ALL[kind], name, home: area_ids[home].clone(),
+                    serves: serves.map(|s| s.iter().map(|&a| area_ids[a].clone()).collect()),
+                    categories: cs.iter().map(|&c| cats[c].clone()).collect(),
+                    skills: sk.iter().map(|&s| skills[s].clone()).collect(),
+                    capacity, unit_cost, window: window(w, day),
+                });
+            }
+            data.policy.priority_value = priority_value;
+            data.policy.locality_penalty[Level::Street.index()] = street_penalty;
+            data
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Written as CSV and read back, any valid instance is the same instance, policy and
+        /// optimum included.
+        #[test]
+        fn csv_round_trip_is_exact(data in instance(), case in any::<u64>()) {
+            let instance = Instance::from_data(&data).unwrap();
+            let dir = std::env::temp_dir()
+                .join(format!("duijie-csv-{}-{case}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            write_csv_dir(&instance, &dir).unwrap();
+            let back = read_csv_dir(&dir);
+            std::fs::remove_dir_all(&dir).unwrap();
+            let back = back.unwrap();
+            prop_assert_eq!(&back, &instance);
+            prop_assert_eq!(duijie::solve(&back).unwrap(), duijie::solve(&instance).unwrap());
+        }
+    }
+}

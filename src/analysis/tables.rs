@@ -18,7 +18,7 @@ fn write_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
 }
 
 /// Writes everything an analyst reads into `out`: `plan.json`, `report.json`,
-/// `projects.json`, the instance's three lists, and the tables `assignments.csv`,
+/// `projects.json`, the instance (its three lists and `policy.json`), and the tables `assignments.csv`,
 /// `unmet.csv` (with each certificate as a sentence), `projects.csv`, `by_category.csv`,
 /// `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`, `recruitment.csv` and
 /// `shadow_prices.csv`.

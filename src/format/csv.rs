@@ -11,9 +11,14 @@
 //! The columns are the contract's fields ([`crate::contract`]), a window written as two
 //! columns. An empty cell is an absent value. A `policy.json` beside them (the contract's
 //! `policy` object) is optional. Problems name the file, the record (0-based, as in JSON
-//! paths), the column and the line: `needs.csv[3].quantity`, line 5. Text cells written out
-//! that start with `=`, `+`, `-` or `@` get a leading `'`, so spreadsheets do not run them as
-//! formulas.
+//! paths), the column and the line: `needs.csv[3].quantity`, line 5.
+//!
+//! Writing and reading back any valid instance gives the same instance ([`write_csv_dir`],
+//! [`read_csv_dir`]):
+//! - a text that starts with `=`, `+`, `-`, `@`, a tab, a carriage return or `'` is written
+//!   with a leading `'`, so that spreadsheets do not run it as a formula, and read without it;
+//!   `'` alone is the empty text (an empty cell is an absent value);
+//! - in a list cell, `;` separates items, and `\;` and `\\` stand for `;` and `\` inside one.
 
 use crate::contract::{AreaData, NeedData, ResourceData, WindowData};
 use crate::model::area::Level;
@@ -50,7 +55,8 @@ struct Sheet {
 }
 
 impl Sheet {
-    /// The non-empty cell of `row` in `column`.
+    /// The value of `row` in `column`: `None` for an empty cell, else the text with its
+    /// guard removed (`'` alone is the empty text).
     fn cell<'r>(&self, row: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
         self.columns
             .iter()
@@ -58,6 +64,7 @@ impl Sheet {
             .and_then(|c| c.1)
             .and_then(|k| row.get(k))
             .filter(|s| !s.is_empty())
+            .map(unguard)
     }
 
     fn has_column(&self, column: &str) -> bool {
@@ -183,8 +190,62 @@ fn int(w: &mut Diagnostics, s: &str, path: String, id: &str) -> Option<i64> {
     None
 }
 
+/// The items of a list cell: separated by `;`, with `\;` and `\\` standing for `;` and `\`
+/// inside an item (any other `\` is itself); the empty text is the empty list.
 fn list(s: Option<&str>) -> Vec<String> {
-    s.map_or_else(Vec::new, |s| s.split(';').map(str::to_owned).collect())
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
+        return Vec::new();
+    };
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('\\' | ';')) => item.extend(chars.next()),
+            ';' => items.push(std::mem::take(&mut item)),
+            c => item.push(c),
+        }
+    }
+    items.push(item);
+    items
+}
+
+/// A list cell's text: items escaped as [`list`] reads them, joined by `;`.
+fn join(items: &[String]) -> String {
+    let mut out = String::new();
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(';');
+        }
+        for c in item.chars() {
+            if c == '\\' || c == ';' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a text cell may start with only behind the guard `'`: what makes a spreadsheet read it
+/// as a formula, and the guard itself.
+const GUARDED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// A text as written: with a leading `'` when it starts with a [`GUARDED`] character.
+fn guard(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(GUARDED) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// A cell as read: without the leading `'` of [`guard`] (or of the empty text, `'` alone).
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.is_empty() || rest.starts_with(GUARDED) => rest,
+        _ => cell,
+    }
 }
 
 fn window(
@@ -368,11 +429,11 @@ fn to_csv_path(mut p: Problem, lines: &[(&str, &Vec<u64>); 3]) -> Problem {
 pub fn read_csv_dir(dir: &Path) -> Result<Instance, LoadError> {
     let open = |f: &str| std::fs::File::open(dir.join(f)).map(std::io::BufReader::new);
     let policy = match std::fs::read_to_string(dir.join("policy.json")) {
-        Ok(text) => Some(
-            Instance::from_json_str(&format!("{{\"policy\": {text}}}"))?
-                .policy()
-                .clone(),
-        ),
+        Ok(text) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let wrapped = format!("{{\"policy\": {text}}}");
+            Some(Instance::from_json_str(&wrapped)?.policy().clone())
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e.into()),
     };
@@ -386,9 +447,14 @@ pub fn read_csv_dir(dir: &Path) -> Result<Instance, LoadError> {
 
 /// A cell written to a table.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Cell {
-    /// Text, guarded against formula injection.
+    /// Text, guarded against formula injection (a leading `=`, `+`, `-`, `@`, tab, carriage
+    /// return or `'` gets a `'` before it); the empty text is an empty cell.
     Text(String),
+    /// A value that must read back exactly: guarded as `Text`, and the empty text written as
+    /// `'` so that it differs from an absent value.
+    Exact(String),
     /// An integer.
     Int(i64),
     /// A ratio.
@@ -431,8 +497,8 @@ pub fn write_table(
         let cells: Vec<String> = row
             .into_iter()
             .map(|c| match c {
-                Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
-                Cell::Text(s) => s,
+                Cell::Exact(s) if s.is_empty() => "'".to_owned(),
+                Cell::Text(s) | Cell::Exact(s) => guard(&s).into_owned(),
                 Cell::Int(v) => v.to_string(),
                 Cell::Float(v) => format!("{v:.6}"),
             })
@@ -442,24 +508,27 @@ pub fn write_table(
     w.flush()
 }
 
-/// Writes the instance's three lists as `areas.csv`, `needs.csv` and `resources.csv` in `dir`.
+/// Writes the instance as `areas.csv`, `needs.csv`, `resources.csv` and `policy.json` in `dir`;
+/// [`read_csv_dir`] reads back the same instance.
 ///
 /// # Errors
 /// Any write error.
 pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
     let data = instance.to_data();
     let file = |f: &str| std::fs::File::create(dir.join(f)).map(std::io::BufWriter::new);
-    let opt = |s: &Option<String>| Cell::from(s.clone().unwrap_or_default());
+    let exact = |s: &str| Cell::Exact(s.to_owned());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Cell::from(""), exact);
     let win = |w: &Option<WindowData>| match w {
-        Some(w) => [Cell::from(w.start.as_str()), Cell::from(w.end.as_str())],
+        Some(w) => [exact(&w.start), exact(&w.end)],
         None => [Cell::from(""), Cell::from("")],
     };
+    let items = |v: &[String]| Cell::Exact(join(v));
     write_table(
         file("areas.csv")?,
         &columns(&AreaData::FIELDS),
         data.areas.iter().map(|a| {
             vec![
-                a.id.as_str().into(),
+                exact(&a.id),
                 opt(&a.name),
                 a.level.as_str().into(),
                 opt(&a.parent),
@@ -472,13 +541,13 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
         data.needs.iter().map(|n| {
             let [s, e] = win(&n.window);
             vec![
-                n.id.as_str().into(),
-                n.area.as_str().into(),
-                n.category.as_str().into(),
+                exact(&n.id),
+                exact(&n.area),
+                exact(&n.category),
                 n.quantity.into(),
                 n.priority.into(),
                 (if n.vulnerable { "true" } else { "false" }).into(),
-                n.skills.join(";").into(),
+                Cell::Text(join(&n.skills)),
                 s,
                 e,
                 n.max_unit_cost.map_or(Cell::from(""), Cell::from),
@@ -493,21 +562,21 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
         data.resources.iter().map(|r| {
             let [s, e] = win(&r.window);
             vec![
-                r.id.as_str().into(),
+                exact(&r.id),
                 r.kind.as_str().into(),
                 opt(&r.name),
-                r.home.as_str().into(),
-                r.serves
-                    .as_ref()
-                    .map_or(String::new(), |s| s.join(";"))
-                    .into(),
-                r.categories.join(";").into(),
-                r.skills.join(";").into(),
+                exact(&r.home),
+                r.serves.as_deref().map_or(Cell::from(""), items),
+                items(&r.categories),
+                Cell::Text(join(&r.skills)),
                 r.capacity.into(),
                 r.unit_cost.into(),
                 s,
                 e,
             ]
         }),
-    )
+    )?;
+    let mut policy = file("policy.json")?;
+    serde_json::to_writer(&mut policy, &data.policy)?;
+    policy.flush()
 }
