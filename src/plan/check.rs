@@ -292,11 +292,26 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             None => {}
         }
     }
-    for (what, said, model) in [
+    // The objective term by term. Without fairness terms, budgets or proposals (which this
+    // instance cannot have yet) every term but the assignments' is 0.
+    let assignments = objective;
+    let (engagement, load, floor, fixed) = (0i128, 0i128, 0i128, 0i128);
+    let objective = assignments + engagement - load + floor - fixed;
+    let mut totals = vec![
         ("objective", plan.objective, objective),
         ("served", plan.served, served),
         ("demanded", plan.demanded, demanded),
-    ] {
+    ];
+    if let Some(t) = &plan.terms {
+        totals.extend([
+            ("terms.assignments", t.assignments, assignments),
+            ("terms.engagement", t.engagement, engagement),
+            ("terms.load", t.load, load),
+            ("terms.floor", t.floor, floor),
+            ("terms.fixed", t.fixed, fixed),
+        ]);
+    }
+    for (what, said, model) in totals {
         if i128::from(said) != model {
             bad.push(Violation::WrongTotal {
                 what,

@@ -41,6 +41,9 @@ pub enum Reason {
     NoEligibleResource,
     /// Some resource may, and every such resource is at full capacity in the plan.
     CapacityExhausted,
+    /// Something could serve it, but a budget, a fixed cost or a load penalty made the optimum
+    /// leave it (only with fairness terms, budgets or proposals).
+    PolicyTradeoff,
 }
 
 impl Reason {
@@ -49,6 +52,7 @@ impl Reason {
         match self {
             Reason::NoEligibleResource => "no_eligible_resource",
             Reason::CapacityExhausted => "capacity_exhausted",
+            Reason::PolicyTradeoff => "policy_tradeoff",
         }
     }
 }
@@ -67,11 +71,37 @@ pub struct Unmet {
     pub certificate: Option<Certificate>,
 }
 
+/// The objective, term by term: `objective = assignments + engagement − load + floor − fixed`.
+/// A plan carries it whenever the policy sets fairness terms or the instance has budgets or
+/// proposals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Terms {
+    /// Σ value × units over the assignments.
+    pub assignments: i64,
+    /// The engagement bonuses earned (双报到: each resource's first units).
+    pub engagement: i64,
+    /// The load penalties paid (units beyond each step).
+    pub load: i64,
+    /// The community floor bonuses earned.
+    pub floor: i64,
+    /// `cost_weight` × the fixed costs of approved proposals.
+    pub fixed: i64,
+}
+
+impl Terms {
+    /// `assignments + engagement − load + floor − fixed`, exact in `i128`.
+    pub fn total(&self) -> i128 {
+        i128::from(self.assignments) + i128::from(self.engagement) - i128::from(self.load)
+            + i128::from(self.floor)
+            - i128::from(self.fixed)
+    }
+}
+
 /// An optimal plan, in the JSON form of the data contract. Assignments are sorted by need id
 /// then resource id, unmet entries by need id, so the same instance always gives the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
-    /// `Σ value × quantity` over the assignments.
+    /// The optimum: `Σ value × quantity` over the assignments, and with [`Terms`], their total.
     pub objective: i64,
     /// Units served.
     pub served: i64,
@@ -81,6 +111,10 @@ pub struct Plan {
     pub assignments: Vec<Assignment>,
     /// What stays unserved, and why.
     pub unmet: Vec<Unmet>,
+    /// The objective term by term, when the policy or the instance asks for more than the
+    /// pairs' values (fairness terms, budgets, proposals); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms: Option<Terms>,
 }
 
 impl Plan {
@@ -128,6 +162,7 @@ impl Plan {
             demanded: instance.demanded(),
             assignments,
             unmet,
+            terms: None,
         }
     }
 
