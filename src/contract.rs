@@ -7,7 +7,7 @@
 //! The contract itself is described in `docs/CONTRACT.md`.
 
 use crate::model::area::{AreaIdx, Level};
-use crate::model::policy::Policy;
+use crate::model::policy::{Engagement, LoadStep, PerKind, Policy};
 use crate::model::resource::Kind;
 use crate::model::time::Window;
 use crate::model::vocab::SkillIdx;
@@ -170,16 +170,20 @@ impl InstanceData {
 }
 
 /// The JSON field names of the `policy` object, in order.
-pub(crate) const POLICY_FIELDS: [&str; 6] = [
+pub(crate) const POLICY_FIELDS: [&str; 9] = [
     "priority_value",
     "vulnerable_bonus",
     "locality_penalty",
     "cost_weight",
     "offer_deadline_hours",
     "reoffer_penalty",
+    "load_steps",
+    "engagement",
+    "community_floor",
 ];
 
-/// The policy as the contract's `policy` object (`locality_penalty` keyed by level, grid first).
+/// The policy as the contract's `policy` object (`locality_penalty` keyed by level, grid first;
+/// the fairness terms only when set, each kind's only when it has any).
 impl Serialize for Policy {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         struct Penalties<'a>(&'a [i64; 5]);
@@ -192,7 +196,43 @@ impl Serialize for Policy {
                 m.end()
             }
         }
-        let [priority_value, vulnerable_bonus, locality_penalty, cost_weight, offer_deadline_hours, reoffer_penalty] =
+        /// Two named integers as an object.
+        struct Pair(&'static str, i64, &'static str, i64);
+        impl Serialize for Pair {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry(self.0, &self.1)?;
+                m.serialize_entry(self.2, &self.3)?;
+                m.end()
+            }
+        }
+        struct Steps<'a>(&'a PerKind<Vec<LoadStep>>);
+        impl Serialize for Steps<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                for k in Kind::ALL.into_iter().filter(|&k| !self.0[k].is_empty()) {
+                    let steps: Vec<Pair> = self.0[k]
+                        .iter()
+                        .map(|x| Pair("after", x.after, "penalty", x.penalty))
+                        .collect();
+                    m.serialize_entry(k.as_str(), &steps)?;
+                }
+                m.end()
+            }
+        }
+        struct Engaged<'a>(&'a PerKind<Option<Engagement>>);
+        impl Serialize for Engaged<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                for k in Kind::ALL {
+                    if let Some(e) = self.0[k] {
+                        m.serialize_entry(k.as_str(), &Pair("units", e.units, "bonus", e.bonus))?;
+                    }
+                }
+                m.end()
+            }
+        }
+        let [priority_value, vulnerable_bonus, locality_penalty, cost_weight, offer_deadline_hours, reoffer_penalty, load_steps, engagement, community_floor] =
             POLICY_FIELDS;
         let mut p = s.serialize_struct("Policy", POLICY_FIELDS.len())?;
         p.serialize_field(priority_value, &self.priority_value)?;
@@ -201,6 +241,21 @@ impl Serialize for Policy {
         p.serialize_field(cost_weight, &self.cost_weight)?;
         p.serialize_field(offer_deadline_hours, &self.offer_deadline_hours)?;
         p.serialize_field(reoffer_penalty, &self.reoffer_penalty)?;
+        match &self.load_steps {
+            Some(steps) => p.serialize_field(load_steps, &Steps(steps))?,
+            None => p.skip_field(load_steps)?,
+        }
+        match &self.engagement {
+            Some(e) => p.serialize_field(engagement, &Engaged(e))?,
+            None => p.skip_field(engagement)?,
+        }
+        match &self.community_floor {
+            Some(f) => {
+                let pair = Pair("share_pct", f.share_pct, "bonus", f.bonus);
+                p.serialize_field(community_floor, &pair)?;
+            }
+            None => p.skip_field(community_floor)?,
+        }
         p.end()
     }
 }
@@ -348,7 +403,19 @@ mod tests {
             sorted(keys(&InstanceData::default())),
             names(InstanceData::FIELDS)
         );
-        assert_eq!(sorted(keys(&Policy::default())), names(POLICY_FIELDS));
+        let mut policy = Policy::default();
+        let mut steps = PerKind::default();
+        steps[Kind::Member] = vec![LoadStep {
+            after: 1,
+            penalty: 2,
+        }];
+        policy.load_steps = Some(steps);
+        policy.engagement = Some(PerKind::default());
+        policy.community_floor = Some(crate::model::CommunityFloor {
+            share_pct: 50,
+            bonus: 1,
+        });
+        assert_eq!(sorted(keys(&policy)), names(POLICY_FIELDS));
         let listed =
             |required: &[&str], fields: &[&str]| required.iter().all(|r| fields.contains(r));
         assert!(listed(&AreaData::REQUIRED, &AreaData::FIELDS));

@@ -76,6 +76,16 @@ fn golden_rejections() {
         ("policy out of range", r#"{"policy": {"priority_value": -1}}"#.into(), Code::OutOfRange, "policy.priority_value"),
         ("policy unknown level", r#"{"policy": {"locality_penalty": {"planet": 1}}}"#.into(), Code::UnknownField, "policy.locality_penalty.planet"),
         ("policy fractional", r#"{"policy": {"cost_weight": 0.5}}"#.into(), Code::NotInteger, "policy.cost_weight"),
+        ("load steps out of order", r#"{"policy": {"load_steps": {"member": [{"after": 4, "penalty": 10}, {"after": 2, "penalty": 20}]}}}"#.into(), Code::StepOrder, "policy.load_steps.member[1].after"),
+        ("load penalty falls", r#"{"policy": {"load_steps": {"unit": [{"after": 1, "penalty": 30}, {"after": 2, "penalty": 20}]}}}"#.into(), Code::StepOrder, "policy.load_steps.unit[1].penalty"),
+        ("negative load penalty", r#"{"policy": {"load_steps": {"member": [{"after": 1, "penalty": -1}]}}}"#.into(), Code::OutOfRange, "policy.load_steps.member[0].penalty"),
+        ("load step without penalty", r#"{"policy": {"load_steps": {"member": [{"after": 1}]}}}"#.into(), Code::MissingField, "policy.load_steps.member[0].penalty"),
+        ("load steps of an unknown kind", r#"{"policy": {"load_steps": {"robot": []}}}"#.into(), Code::UnknownField, "policy.load_steps.robot"),
+        ("load steps not a list", r#"{"policy": {"load_steps": {"member": 3}}}"#.into(), Code::WrongType, "policy.load_steps.member"),
+        ("engagement without bonus", r#"{"policy": {"engagement": {"member": {"units": 1}}}}"#.into(), Code::MissingField, "policy.engagement.member.bonus"),
+        ("engagement bonus too large", r#"{"policy": {"engagement": {"member": {"units": 1, "bonus": 100000001}}}}"#.into(), Code::OutOfRange, "policy.engagement.member.bonus"),
+        ("floor share above 100", r#"{"policy": {"community_floor": {"share_pct": 101, "bonus": 1}}}"#.into(), Code::OutOfRange, "policy.community_floor.share_pct"),
+        ("floor without share", r#"{"policy": {"community_floor": {"bonus": 1}}}"#.into(), Code::MissingField, "policy.community_floor.share_pct"),
         ("list not an array", r#"{"needs": {}}"#.into(), Code::WrongType, "needs"),
         ("item not an object", r#"{"needs": [3]}"#.into(), Code::WrongType, "needs[0]"),
         ("too deep", format!("{}{}", "[".repeat(200), "]".repeat(200)), Code::Syntax, ""),
@@ -289,4 +299,24 @@ fn lists_in_any_order_and_a_byte_order_mark() {
     );
     let read = Instance::from_reader(format!("\u{feff}{backward}").as_bytes()).unwrap();
     assert_eq!(read, a);
+}
+
+/// The fairness terms read, validate and write back as they were.
+#[test]
+fn fairness_terms_round_trip() {
+    let json = r#"{"policy": {
+        "load_steps": {"member": [{"after": 2, "penalty": 20}, {"after": 4, "penalty": 60}],
+                       "unit": []},
+        "engagement": {"member": {"units": 1, "bonus": 30}},
+        "community_floor": {"share_pct": 50, "bonus": 40}}}"#;
+    let instance = Instance::from_json_str(json).unwrap();
+    let p = instance.policy();
+    assert!(p.has_terms());
+    assert_eq!(
+        p.community_floor.map(|f| (f.share_pct, f.bonus)),
+        Some((50, 40))
+    );
+    let again = Instance::from_json_str(&instance.to_json_string().unwrap()).unwrap();
+    assert_eq!(again, instance);
+    assert!(!Instance::from_json_str("{}").unwrap().policy().has_terms());
 }

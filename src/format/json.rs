@@ -10,7 +10,7 @@
 use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData, POLICY_FIELDS};
 use crate::model::area::Level;
 use crate::model::limits;
-use crate::model::policy::Policy;
+use crate::model::policy::{CommunityFloor, Engagement, LoadStep, PerKind, Policy};
 use crate::model::resource::Kind;
 use crate::model::Instance;
 use crate::validate::{clip, Assembly, Code, Diagnostics, LoadError, Problem, Problems};
@@ -717,6 +717,109 @@ impl<'de> Expect<'de> for Penalties<'_, '_> {
     }
 }
 
+/// An object of two required integers (`{"after", "penalty"}`, …), 0 where one is missing or
+/// broken (already reported).
+struct Pair<'r, 'l>(At<'r, 'l>, [&'static str; 2]);
+
+impl<'de> Expect<'de> for Pair<'_, '_> {
+    type Out = [i64; 2];
+    fn wrong(self, found: &str) -> Got<[i64; 2]> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<[i64; 2]>, A::Error> {
+        let (At { r, loc }, names) = (self.0, self.1);
+        let mut got = [None, None];
+        let present = fields(r, loc, map, names, |r, i, map| {
+            field!(r, loc, names[i], map, Int, &mut got[i])
+        })?;
+        required(r, loc, names, &present, &names);
+        Ok(Got::Value(got.map(|v| v.unwrap_or(0))))
+    }
+}
+
+/// A list of load steps.
+struct Steps<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Steps<'_, '_> {
+    type Out = Vec<LoadStep>;
+    fn wrong(self, found: &str) -> Got<Vec<LoadStep>> {
+        self.0.wrong("an array", found)
+    }
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got<Vec<LoadStep>>, A::Error> {
+        let At { r, loc } = self.0;
+        let mut steps = Vec::new();
+        loop {
+            let here = Loc::Item(&loc, steps.len());
+            let at = At {
+                r: &mut *r,
+                loc: here,
+            };
+            let [after, penalty] =
+                match seq.next_element_seed(Seed(Pair(at, ["after", "penalty"])))? {
+                    None => break,
+                    Some(Got::Value(v)) => v,
+                    Some(Got::Null) => {
+                        r.report(Code::WrongType, here, "expected an object, found null");
+                        [0, 0]
+                    }
+                    Some(Got::Broken) => [0, 0],
+                };
+            steps.push(LoadStep { after, penalty });
+        }
+        Ok(Got::Value(steps))
+    }
+}
+
+/// `load_steps`: a list of steps per kind.
+struct StepsByKind<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for StepsByKind<'_, '_> {
+    type Out = PerKind<Vec<LoadStep>>;
+    fn wrong(self, found: &str) -> Got<PerKind<Vec<LoadStep>>> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<PerKind<Vec<LoadStep>>>, A::Error> {
+        let At { r, loc } = self.0;
+        let names = Kind::ALL.map(Kind::as_str);
+        let mut got: [Option<Vec<LoadStep>>; 5] = Default::default();
+        fields(r, loc, map, names, |r, i, map| {
+            field!(r, loc, names[i], map, Steps, &mut got[i])
+        })?;
+        Ok(Got::Value(PerKind(got.map(Option::unwrap_or_default))))
+    }
+}
+
+/// `engagement`: `{"units", "bonus"}` per kind.
+struct EngagementByKind<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for EngagementByKind<'_, '_> {
+    type Out = PerKind<Option<Engagement>>;
+    fn wrong(self, found: &str) -> Got<PerKind<Option<Engagement>>> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<Got<PerKind<Option<Engagement>>>, A::Error> {
+        let At { r, loc } = self.0;
+        let names = Kind::ALL.map(Kind::as_str);
+        let mut got: [Option<[i64; 2]>; 5] = [None; 5];
+        fields(r, loc, map, names, |r, i, map| {
+            field!(
+                r,
+                loc,
+                names[i],
+                map,
+                |at| Pair(at, ["units", "bonus"]),
+                &mut got[i]
+            )
+        })?;
+        Ok(Got::Value(PerKind(got.map(|e| {
+            e.map(|[units, bonus]| Engagement { units, bonus })
+        }))))
+    }
+}
+
 /// The `policy` object.
 struct PolicyOf<'r, 'l>(At<'r, 'l>);
 
@@ -728,30 +831,45 @@ impl<'de> Expect<'de> for PolicyOf<'_, '_> {
     fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<Policy>, A::Error> {
         let At { r, loc } = self.0;
         let mut p = Policy::default();
-        let mut ints: [Option<i64>; 6] = [None; 6];
+        let mut ints: [Option<i64>; POLICY_FIELDS.len()] = [None; POLICY_FIELDS.len()];
         let mut penalties = None;
-        fields(
-            r,
-            loc,
-            map,
-            POLICY_FIELDS,
-            |r, i, map| match POLICY_FIELDS[i] {
-                "locality_penalty" => {
-                    field!(r, loc, POLICY_FIELDS[i], map, Penalties, &mut penalties)
+        let (mut steps, mut engagement, mut floor) = (None, None, None);
+        fields(r, loc, map, POLICY_FIELDS, |r, i, map| {
+            let name = POLICY_FIELDS[i];
+            match name {
+                "locality_penalty" => field!(r, loc, name, map, Penalties, &mut penalties),
+                "load_steps" => field!(r, loc, name, map, StepsByKind, &mut steps),
+                "engagement" => field!(r, loc, name, map, EngagementByKind, &mut engagement),
+                "community_floor" => {
+                    field!(
+                        r,
+                        loc,
+                        name,
+                        map,
+                        |at| Pair(at, ["share_pct", "bonus"]),
+                        &mut floor
+                    )
                 }
-                name => field!(r, loc, name, map, Int, &mut ints[i]),
-            },
-        )?;
+                _ => field!(r, loc, name, map, Int, &mut ints[i]),
+            }
+        })?;
         let slots = [
             &mut p.priority_value,
             &mut p.vulnerable_bonus,
-            &mut Default::default(),
             &mut p.cost_weight,
             &mut p.offer_deadline_hours,
             &mut p.reoffer_penalty,
         ];
-        for (slot, v) in slots.into_iter().zip(ints) {
-            if let Some(v) = v {
+        let names = [
+            "priority_value",
+            "vulnerable_bonus",
+            "cost_weight",
+            "offer_deadline_hours",
+            "reoffer_penalty",
+        ];
+        for (slot, name) in slots.into_iter().zip(names) {
+            let k = POLICY_FIELDS.iter().position(|f| *f == name);
+            if let Some(v) = k.and_then(|k| ints[k]) {
                 *slot = v;
             }
         }
@@ -760,6 +878,9 @@ impl<'de> Expect<'de> for PolicyOf<'_, '_> {
                 p.locality_penalty[l] = v;
             }
         }
+        p.load_steps = steps;
+        p.engagement = engagement;
+        p.community_floor = floor.map(|[share_pct, bonus]| CommunityFloor { share_pct, bonus });
         Ok(Got::Value(p))
     }
 }

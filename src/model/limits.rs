@@ -32,3 +32,7 @@ pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 pub const MAX_ID_BYTES: usize = 256;
 /// Most problems one input reports; the rest are counted in a last `too_many_problems` entry.
 pub const MAX_PROBLEMS: usize = 10_000;
+/// Largest load-step `penalty`, engagement `bonus` and community-floor `bonus`.
+pub const MAX_FAIRNESS_VALUE: i64 = 100_000_000;
+/// Most load steps for one kind.
+pub const MAX_LOAD_STEPS: usize = 64;

@@ -14,7 +14,7 @@ pub mod vocab;
 pub use area::{Area, AreaIdx, Areas, Level};
 pub use instance::Instance;
 pub use need::{Need, NeedIdx};
-pub use policy::Policy;
+pub use policy::{CommunityFloor, Engagement, LoadStep, PerKind, Policy};
 pub use resource::{Kind, Resource, ResourceIdx};
 pub use time::{DateTime, Window};
 pub use vocab::{CategoryIdx, SkillIdx, Vocab};

@@ -1,8 +1,12 @@
 //! The value model: how much one unit of service is worth (priority, vulnerability, locality,
-//! cost). [`Policy::unit_value`] is the one place the library computes a pair's value; the
-//! independent checker ([`crate::plan::check()`]) keeps its own copy on purpose.
+//! cost), and the optional fairness terms (load steps, engagement, community floors).
+//! [`Policy::unit_value`] is the one place the library computes a pair's value, and
+//! [`Policy::marginals`] the one place it turns a resource's load into marginal values; the
+//! independent checker ([`crate::plan::check()`]) keeps its own copies on purpose.
 
 use crate::model::area::Level;
+use crate::model::resource::Kind;
+use std::ops::{Index, IndexMut};
 
 /// Weights of the value model, with the defaults of the data contract.
 ///
@@ -31,6 +35,58 @@ pub struct Policy {
     pub offer_deadline_hours: i64,
     /// Bonus per unit that keeps an outstanding offer in place on re-dispatch (default 50).
     pub reoffer_penalty: i64,
+    /// Penalties on a resource's load, per kind (`None`: not set).
+    pub load_steps: Option<PerKind<Vec<LoadStep>>>,
+    /// Bonuses for each resource's first units, per kind (`None`: not set).
+    pub engagement: Option<PerKind<Option<Engagement>>>,
+    /// A bonus for each unit served in a community up to a share of its demand.
+    pub community_floor: Option<CommunityFloor>,
+}
+
+/// One value per resource kind, indexed by [`Kind`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerKind<T>(pub [T; 5]);
+
+impl<T> Index<Kind> for PerKind<T> {
+    type Output = T;
+    fn index(&self, k: Kind) -> &T {
+        &self.0[k.index()]
+    }
+}
+
+impl<T> IndexMut<Kind> for PerKind<T> {
+    fn index_mut(&mut self, k: Kind) -> &mut T {
+        &mut self.0[k.index()]
+    }
+}
+
+/// A step of load: each unit after the first `after` units of one resource costs `penalty`
+/// (until a later step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadStep {
+    /// Units given before the step starts.
+    pub after: i64,
+    /// Penalty of each unit from the step on.
+    pub penalty: i64,
+}
+
+/// A bonus for each of a resource's first `units` units (双报到: every reported member drawn in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engagement {
+    /// How many units earn the bonus.
+    pub units: i64,
+    /// The bonus of each.
+    pub bonus: i64,
+}
+
+/// A bonus for each unit served in a community, up to `share_pct` % of the community's
+/// demand (rounded down): no community left cold (冷热不均).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommunityFloor {
+    /// The share of each community's demand that earns the bonus, 0–100.
+    pub share_pct: i64,
+    /// The bonus of each unit below the floor.
+    pub bonus: i64,
 }
 
 impl Default for Policy {
@@ -42,6 +98,9 @@ impl Default for Policy {
             cost_weight: 1,
             offer_deadline_hours: 24,
             reoffer_penalty: 50,
+            load_steps: None,
+            engagement: None,
+            community_floor: None,
         }
     }
 }
@@ -63,5 +122,61 @@ impl Policy {
     /// Penalty for serving at `tier`.
     pub fn penalty(&self, tier: Level) -> i64 {
         self.locality_penalty[tier.index()]
+    }
+
+    /// Whether any fairness term is set (the plan then carries its `terms`).
+    pub fn has_terms(&self) -> bool {
+        self.load_steps.is_some() || self.engagement.is_some() || self.community_floor.is_some()
+    }
+
+    /// How the marginal value of a resource of `kind` changes with its load, up to `capacity`
+    /// units: runs `(units, delta)`, the `u`-th unit earning `delta` on top of its pair's value
+    /// (the engagement bonus of the first units, minus the load step it lies in). Deltas never
+    /// rise from one run to the next, and runs of equal delta are merged. Without terms for
+    /// `kind`: one run `(capacity, 0)` (none for a capacity of 0).
+    ///
+    /// ```
+    /// use duijie::model::{Kind, Policy};
+    /// use duijie::model::policy::{Engagement, LoadStep, PerKind};
+    /// let mut p = Policy::default();
+    /// let mut steps = PerKind::default();
+    /// steps[Kind::Member] = vec![LoadStep { after: 2, penalty: 20 }, LoadStep { after: 4, penalty: 60 }];
+    /// p.load_steps = Some(steps);
+    /// let mut bonus = PerKind::default();
+    /// bonus[Kind::Member] = Some(Engagement { units: 1, bonus: 30 });
+    /// p.engagement = Some(bonus);
+    /// assert_eq!(p.marginals(Kind::Member, 6), [(1, 30), (1, 0), (2, -20), (2, -60)]);
+    /// assert_eq!(p.marginals(Kind::Unit, 6), [(6, 0)]);
+    /// ```
+    pub fn marginals(&self, kind: Kind, capacity: i64) -> Vec<(i64, i64)> {
+        // Breakpoints: where a step starts or the engagement ends, inside (0, capacity).
+        let steps: &[LoadStep] = self.load_steps.as_ref().map_or(&[], |s| &s[kind]);
+        let engagement = self.engagement.as_ref().and_then(|e| e[kind]);
+        let mut cuts: Vec<i64> = steps.iter().map(|s| s.after).collect();
+        if let Some(e) = engagement {
+            cuts.push(e.units);
+        }
+        cuts.push(capacity);
+        cuts.retain(|&c| c > 0 && c <= capacity);
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut runs: Vec<(i64, i64)> = Vec::new();
+        let mut from = 0;
+        for to in cuts {
+            // Every unit u in (from, to] has the same delta; read it at u = to.
+            let penalty = steps
+                .iter()
+                .rev()
+                .find(|s| s.after < to)
+                .map_or(0, |s| s.penalty);
+            let bonus = engagement.filter(|e| to <= e.units).map_or(0, |e| e.bonus);
+            let delta = bonus - penalty;
+            match runs.last_mut() {
+                Some(last) if last.1 == delta => last.0 += to - from,
+                _ => runs.push((to - from, delta)),
+            }
+            from = to;
+        }
+        runs
     }
 }

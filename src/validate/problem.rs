@@ -48,6 +48,8 @@ pub enum Code {
     TooLarge,
     /// More problems than are listed; the last entry counts the rest.
     TooManyProblems,
+    /// Load steps whose starts do not strictly increase or whose penalties fall.
+    StepOrder,
 }
 
 impl Code {
@@ -73,6 +75,7 @@ impl Code {
             Code::NoCategory => "no_category",
             Code::TooLarge => "too_large",
             Code::TooManyProblems => "too_many_problems",
+            Code::StepOrder => "step_order",
         }
     }
 
@@ -100,6 +103,7 @@ impl Code {
             Code::NoCategory => "list at least one category the resource serves",
             Code::TooLarge => "split the input or reduce its quantities",
             Code::TooManyProblems => "fix the problems listed, then read the input again",
+            Code::StepOrder => "list the steps by growing `after`, with penalties that never fall",
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::contract::{AreaData, NeedData, ResourceData, WindowData};
 use crate::model::area::{Areas, Level};
 use crate::model::limits;
 use crate::model::policy::Policy;
+use crate::model::resource::Kind;
 use crate::model::time::{DateTime, Window};
 
 /// Checks that report into `d`, skipping paths that reading broke.
@@ -166,6 +167,68 @@ pub(super) fn policy(c: &mut Check<'_>, p: &Policy) {
         let v = p.locality_penalty[l.index()];
         let path = || format!("policy.locality_penalty.{l}");
         c.range(v, 0, limits::MAX_PENALTY, path, "");
+    }
+    let most = limits::MAX_FAIRNESS_VALUE;
+    for k in Kind::ALL {
+        let at = |what: String| format!("policy.{what}.{}", k.as_str());
+        if let Some(steps) = p.load_steps.as_ref().map(|s| &s[k]) {
+            if steps.len() > limits::MAX_LOAD_STEPS {
+                let msg = format!(
+                    "{} steps, more than the limit {}",
+                    steps.len(),
+                    limits::MAX_LOAD_STEPS
+                );
+                c.push(Code::TooLarge, at("load_steps".into()), "", msg);
+                continue;
+            }
+            for (n, step) in steps.iter().enumerate() {
+                let path = |f: &str| format!("{}[{n}].{f}", at("load_steps".into()));
+                c.range(step.after, 0, limits::MAX_CAPACITY, || path("after"), "");
+                c.range(step.penalty, 0, most, || path("penalty"), "");
+                let Some(before) = n.checked_sub(1).map(|b| steps[b]) else {
+                    continue;
+                };
+                if step.after <= before.after {
+                    let msg = format!(
+                        "step {n} starts after {} units, not after step {} ({})",
+                        step.after,
+                        n - 1,
+                        before.after
+                    );
+                    c.push(Code::StepOrder, path("after"), "", msg);
+                }
+                if step.penalty < before.penalty {
+                    let msg = format!(
+                        "step {n} has penalty {}, less than step {} ({})",
+                        step.penalty,
+                        n - 1,
+                        before.penalty
+                    );
+                    c.push(Code::StepOrder, path("penalty"), "", msg);
+                }
+            }
+        }
+        if let Some(e) = p.engagement.as_ref().and_then(|e| e[k]) {
+            let path = |f: &str| format!("{}.{f}", at("engagement".into()));
+            c.range(e.units, 0, limits::MAX_CAPACITY, || path("units"), "");
+            c.range(e.bonus, 0, most, || path("bonus"), "");
+        }
+    }
+    if let Some(f) = p.community_floor {
+        c.range(
+            f.share_pct,
+            0,
+            100,
+            || "policy.community_floor.share_pct".into(),
+            "",
+        );
+        c.range(
+            f.bonus,
+            0,
+            most,
+            || "policy.community_floor.bonus".into(),
+            "",
+        );
     }
 }
 
