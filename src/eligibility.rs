@@ -64,6 +64,7 @@ impl Eligibility {
             start: Vec::with_capacity(needs.len() + 1),
             head: Vec::new(),
             value: Vec::new(),
+            ..Network::default()
         };
         let mut tier = Vec::new();
         let mut seen = vec![u32::MAX; instance.resources().len()];

@@ -123,6 +123,7 @@ fn empty_and_edge_networks() {
             start: vec![0, 0],
             head: vec![],
             value: vec![],
+            ..Network::default()
         };
         assert_eq!(s.solve(&lonely).unwrap().objective, 0);
     }
@@ -136,6 +137,7 @@ fn range_is_checked_before_solving() {
         start: vec![0, 1],
         head: vec![0],
         value: vec![1 << 30],
+        ..Network::default()
     };
     assert!(matches!(
         FlowSolver::default().solve(&big),
@@ -147,6 +149,7 @@ fn range_is_checked_before_solving() {
         start: vec![0, 1],
         head: vec![3],
         value: vec![1],
+        ..Network::default()
     };
     assert_eq!(FlowSolver::default().solve(&bad), Err(SolveError::Shape));
 }
@@ -213,6 +216,7 @@ fn complete(n: usize, supply: i64, capacity: i64, value: i64) -> Network {
         start: (0..=n).map(|i| (i * n) as u32).collect(),
         head: (0..n * n).map(|a| (a % n) as u32).collect(),
         value: vec![value; n * n],
+        ..Network::default()
     }
 }
 

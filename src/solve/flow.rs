@@ -34,7 +34,8 @@ const UPPER: i8 = -1;
 /// use duijie::solve::{FlowSolver, Network, Solver};
 /// // Two needs (3 and 1 units), two resources (capacities 2 and 2).
 /// let net = Network { supply: vec![3, 1], capacity: vec![2, 2], start: vec![0, 2, 3],
-///                     head: vec![0, 1, 0], value: vec![10, 4, 9] };
+///                     head: vec![0, 1, 0], value: vec![10, 4, 9],
+///                     ..Network::default() };
 /// let sol = FlowSolver::default().solve(&net).unwrap();
 /// // Need 0 leaves one unit of resource 0 to need 1: 10 + 2·4 + 9 beats 2·10 + 4.
 /// assert_eq!(sol.objective, 10 + 2 * 4 + 9);
@@ -739,7 +740,11 @@ impl Simplex {
         Solution {
             flow,
             objective,
-            duals: Some(Duals { left, right }),
+            duals: Some(Duals {
+                left,
+                right,
+                group: Vec::new(),
+            }),
             stats: Stats::default(),
         }
     }

@@ -4,6 +4,7 @@
 //! is still never trusted: it is rounded, rejected if any value is more than `1e-6` from an
 //! integer (then re-solved with integer variables), and verified exactly by [`super::verify`].
 
+use super::network::Runs;
 use super::{verify, Network, Solution, SolveError, Solver, Stats};
 use good_lp::{
     variable, Expression, ProblemVariables, ResolutionError, SolutionStatus, SolverModel, Variable,
@@ -28,7 +29,8 @@ pub enum LpBackend {
 /// ```
 /// use duijie::solve::{LpBackend, LpSolver, Network, Solver};
 /// let net = Network { supply: vec![2], capacity: vec![1, 5], start: vec![0, 2],
-///                     head: vec![0, 1], value: vec![10, 7] };
+///                     head: vec![0, 1], value: vec![10, 7],
+///                     ..Network::default() };
 /// let sol = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
 /// assert_eq!((sol.flow, sol.objective), (vec![1, 1], 17));
 /// ```
@@ -57,6 +59,7 @@ impl LpSolver {
             }
         }
         let mut rows_in: Vec<Expression> = vec![Expression::default(); net.capacity.len()];
+        let mut sent: Vec<Expression> = vec![Expression::default(); net.floors.len()];
         let mut constraints = Vec::new();
         for i in 0..net.supply.len() {
             let range = net.out(i);
@@ -67,11 +70,33 @@ impl LpSolver {
             for a in range {
                 row.add_mul(1.0, x[a]);
                 rows_in[net.head[a] as usize].add_mul(1.0, x[a]);
+                if let Some(g) = net.group_of(i) {
+                    sent[g].add_mul(1.0, x[a]);
+                }
             }
             constraints.push(row.leq(as_f64(net.supply[i])));
         }
-        for (row, &c) in rows_in.into_iter().zip(&net.capacity) {
-            constraints.push(row.leq(as_f64(c)));
+        for (j, mut row) in rows_in.into_iter().enumerate() {
+            match net.runs_of(j) {
+                Runs::Plain(c) => constraints.push(row.leq(as_f64(c))),
+                runs => {
+                    // Its load is split over its runs; the runs' deltas never rise, so the
+                    // optimum fills them in order.
+                    for (units, delta) in runs.iter() {
+                        let y = vars.add(variable().min(0).max(as_f64(units)));
+                        objective.add_mul(as_f64(delta), y);
+                        row.add_mul(-1.0, y);
+                    }
+                    constraints.push(row.eq(0.0));
+                }
+            }
+        }
+        for (mut row, &(floor, bonus)) in sent.into_iter().zip(&net.floors) {
+            // The units a group sends up to its floor, each worth the bonus.
+            let s = vars.add(variable().min(0).max(as_f64(floor)));
+            objective.add_mul(as_f64(bonus), s);
+            row.add_mul(-1.0, s);
+            constraints.push(row.geq(0.0));
         }
         let problem = vars.maximise(objective);
         let values = match self.backend {
@@ -155,7 +180,8 @@ impl Solver for LpSolver {
                 Err(e) => return Err(e),
             }
         };
-        let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+        let objective = i64::try_from(net.objective_of(&flow))
+            .map_err(|_| SolveError::NumericRange("the objective does not fit i64"))?;
         let sol = Solution {
             flow,
             objective,

@@ -143,6 +143,7 @@ impl Reduction {
             start: vec![0],
             head: Vec::new(),
             value: Vec::new(),
+            ..Network::default()
         };
         for (j, &c) in resource_class.iter().enumerate() {
             if c != NONE {
@@ -269,7 +270,11 @@ impl Reduction {
                 |i| self.need_class[i] != NONE,
                 |j| self.resource_class[j] != NONE,
             );
-            Duals { left, right }
+            Duals {
+                left,
+                right,
+                group: Vec::new(),
+            }
         });
         Solution {
             flow,

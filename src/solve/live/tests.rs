@@ -17,6 +17,7 @@ fn a_new_need_takes_the_capacity() {
         start: vec![0, 1],
         head: vec![0],
         value: vec![10],
+        ..Network::default()
     };
     let mut live = LiveFlow::solve(&net, 50).unwrap();
     assert_eq!(live.objective(), 20);
