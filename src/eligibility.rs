@@ -89,6 +89,7 @@ impl Eligibility {
             }
             net.start.push(net.head.len() as u32);
         }
+        add_terms(instance, &mut net);
         Eligibility { network: net, tier }
     }
 
@@ -155,6 +156,46 @@ impl Eligibility {
             .map(|_, id| id.clone(), |_, (t, v)| format!("{t} {v}"));
         format!("{}", petgraph::dot::Dot::new(&g))
     }
+}
+
+/// The policy's fairness terms as the network's runs and floors: each resource's marginal values
+/// over its load ([`crate::model::Policy::marginals`]); each community, with the needs in it
+/// or below it, a group with its floor.
+fn add_terms(instance: &Instance, net: &mut Network) {
+    let policy = instance.policy();
+    if policy.load_steps.is_some() || policy.engagement.is_some() {
+        net.run_start.push(0);
+        for r in instance.resources() {
+            net.runs
+                .extend(policy.marginals(r.kind, i64::from(r.capacity)));
+            net.run_start.push(net.runs.len() as u32);
+        }
+    }
+    let Some(floor) = policy.community_floor else {
+        return;
+    };
+    let areas = instance.areas();
+    let mut group_of = vec![u32::MAX; areas.len()];
+    let mut demand: Vec<i64> = Vec::new();
+    for need in instance.needs() {
+        let group = match areas.ancestor_at(need.area, Level::Community) {
+            Some(c) => {
+                let g = &mut group_of[c.get()];
+                if *g == u32::MAX {
+                    *g = demand.len() as u32;
+                    demand.push(0);
+                }
+                demand[*g as usize] += i64::from(need.quantity);
+                *g
+            }
+            None => u32::MAX,
+        };
+        net.group.push(group);
+    }
+    net.floors = demand
+        .into_iter()
+        .map(|d| (floor.units(d), floor.bonus))
+        .collect();
 }
 
 /// Resources by (served area, category), as one sorted list: the index behind [`Eligibility`]

@@ -125,3 +125,174 @@ fn malformed_runs_are_refused() {
         assert!(LpSolver::new(LpBackend::Microlp).solve(&net).is_err());
     }
 }
+
+mod common;
+
+use common::instance;
+use duijie::contract::InstanceData;
+use duijie::model::policy::{CommunityFloor, Engagement, LoadStep, PerKind};
+use duijie::model::{Kind, Level};
+use duijie::plan::check::may_serve;
+use duijie::plan::Reason;
+use duijie::{check, solve_with, Eligibility, Instance};
+
+/// Raw fairness terms: load steps as (gap, rise), engagement (units, bonus), floor (share, bonus).
+type RawTerms = (
+    Option<Vec<(i64, i64)>>,
+    Option<(i64, i64)>,
+    Option<(i64, i64)>,
+);
+
+/// Fairness terms for members, each present or not: up to three load steps, engagement and a
+/// community floor.
+fn fairness() -> impl Strategy<Value = RawTerms> {
+    (
+        prop::option::of(prop::collection::vec((1i64..3, 0i64..150), 0..4)),
+        prop::option::of((0i64..4, 0i64..120)),
+        prop::option::of((0i64..=100, 0i64..150)),
+    )
+}
+
+/// `data` with the fairness terms set: steps start after growing gaps, penalties grow.
+fn with_terms(mut data: InstanceData, (steps, engagement, floor): RawTerms) -> InstanceData {
+    if let Some(raw) = steps {
+        let (mut after, mut penalty) = (-1, 0);
+        let mut list = Vec::new();
+        for (gap, rise) in raw {
+            after += gap;
+            penalty += rise;
+            list.push(LoadStep { after, penalty });
+        }
+        let mut per = PerKind::default();
+        per[Kind::Member] = list;
+        data.policy.load_steps = Some(per);
+    }
+    if let Some((units, bonus)) = engagement {
+        let mut per = PerKind::default();
+        per[Kind::Member] = Some(Engagement { units, bonus });
+        data.policy.engagement = Some(per);
+    }
+    data.policy.community_floor =
+        floor.map(|(share_pct, bonus)| CommunityFloor { share_pct, bonus });
+    data
+}
+
+/// The optimum with terms by enumerating every integer plan over the pairs the checker's
+/// reading allows; the terms are computed here a third way, unit by unit.
+fn brute_force_with_terms(instance: &Instance) -> i64 {
+    let (needs, resources) = (instance.needs(), instance.resources());
+    let mut pairs = Vec::new();
+    for (i, n) in needs.iter().enumerate() {
+        for (j, r) in resources.iter().enumerate() {
+            if let Ok((_, v)) = may_serve(instance, n, r) {
+                pairs.push((i, j, v));
+            }
+        }
+    }
+    let p = instance.policy();
+    let areas = instance.areas();
+    let community: Vec<Option<u32>> = needs
+        .iter()
+        .map(|n| {
+            let mut a = Some(n.area);
+            while let Some(x) = a {
+                if areas.get(x).level == Level::Community {
+                    return Some(x.0);
+                }
+                a = areas.get(x).parent;
+            }
+            None
+        })
+        .collect();
+    let worth = |x: &[i64]| -> i64 {
+        let mut total = 0;
+        let mut load = vec![0i64; resources.len()];
+        let mut got = vec![0i64; needs.len()];
+        for (k, &(i, j, v)) in pairs.iter().enumerate() {
+            total += x[k] * v;
+            load[j] += x[k];
+            got[i] += x[k];
+        }
+        for (r, &l) in resources.iter().zip(&load) {
+            for u in 1..=l {
+                if let Some(e) = p.engagement.as_ref().and_then(|e| e[r.kind]) {
+                    if u <= e.units {
+                        total += e.bonus;
+                    }
+                }
+                let steps = p.load_steps.as_ref().map_or(&[][..], |s| &s[r.kind][..]);
+                if let Some(s) = steps.iter().rfind(|s| s.after < u) {
+                    total -= s.penalty;
+                }
+            }
+        }
+        if let Some(f) = p.community_floor {
+            let mut seen: Vec<u32> = community.iter().flatten().copied().collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for c in seen {
+                let mine = |i: &usize| community[*i] == Some(c);
+                let demand: i64 = (0..needs.len())
+                    .filter(mine)
+                    .map(|i| i64::from(needs[i].quantity))
+                    .sum();
+                let served: i64 = (0..needs.len()).filter(mine).map(|i| got[i]).sum();
+                total += f.bonus * served.min(demand * f.share_pct / 100);
+            }
+        }
+        total
+    };
+    fn go(
+        pairs: &[(usize, usize, i64)],
+        k: usize,
+        x: &mut Vec<i64>,
+        left: &mut [i64],
+        room: &mut [i64],
+        worth: &dyn Fn(&[i64]) -> i64,
+    ) -> i64 {
+        if k == pairs.len() {
+            return worth(x);
+        }
+        let (i, j, _) = pairs[k];
+        let mut best = i64::MIN;
+        for units in 0..=left[i].min(room[j]) {
+            x[k] = units;
+            left[i] -= units;
+            room[j] -= units;
+            best = best.max(go(pairs, k + 1, x, left, room, worth));
+            left[i] += units;
+            room[j] += units;
+        }
+        x[k] = 0;
+        best
+    }
+    let mut left: Vec<i64> = needs.iter().map(|n| n.quantity.into()).collect();
+    let mut room: Vec<i64> = resources.iter().map(|r| r.capacity.into()).collect();
+    let mut x = vec![0; pairs.len()];
+    go(&pairs, 0, &mut x, &mut left, &mut room, &worth)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// With fairness terms, the LP backend's plan passes the checker (which recomputes every
+    /// term and reason) and reaches the brute-force optimum.
+    #[test]
+    fn plans_with_terms_are_optimal(data in instance(4, 3), terms in fairness()) {
+        let instance = Instance::from_data(&with_terms(data, terms)).unwrap();
+        let eligibility = Eligibility::build(&instance);
+        let lp = LpSolver::new(LpBackend::Microlp);
+        let plan = solve_with(&instance, &eligibility, &lp).unwrap();
+        if let Err(v) = check(&instance, &plan) {
+            panic!("{v}\n{plan:#?}");
+        }
+        prop_assert_eq!(plan.objective, brute_force_with_terms(&instance));
+        prop_assert_eq!(instance.policy().has_terms(), plan.terms.is_some());
+        if let Some(t) = plan.terms {
+            prop_assert_eq!(i128::from(plan.objective), t.total());
+        }
+        for u in &plan.unmet {
+            prop_assert!(u.reason != Reason::PolicyTradeoff || instance.policy().has_terms());
+        }
+    }
+}

@@ -89,6 +89,13 @@ pub struct CommunityFloor {
     pub bonus: i64,
 }
 
+impl CommunityFloor {
+    /// The floor of a community whose needs ask for `demand` units: `⌊demand × share_pct / 100⌋`.
+    pub fn units(&self, demand: i64) -> i64 {
+        demand * self.share_pct / 100
+    }
+}
+
 impl Default for Policy {
     fn default() -> Policy {
         Policy {
@@ -122,6 +129,25 @@ impl Policy {
     /// Penalty for serving at `tier`.
     pub fn penalty(&self, tier: Level) -> i64 {
         self.locality_penalty[tier.index()]
+    }
+
+    /// The engagement bonus earned and the load penalty paid by a resource of `kind` that gives
+    /// `load` units: `(bonus × min(load, units), Σ over its units of their step's penalty)`.
+    pub fn load_terms(&self, kind: Kind, load: i64) -> (i64, i64) {
+        let engagement = self
+            .engagement
+            .as_ref()
+            .and_then(|e| e[kind])
+            .map_or(0, |e| e.bonus * load.min(e.units).max(0));
+        // The u-th unit pays the sum of the rises of the steps it is past.
+        let steps: &[LoadStep] = self.load_steps.as_ref().map_or(&[], |s| &s[kind]);
+        let mut previous = 0;
+        let mut penalty = 0;
+        for s in steps {
+            penalty += (s.penalty - previous) * (load - s.after).max(0);
+            previous = s.penalty;
+        }
+        (engagement, penalty)
     }
 
     /// Whether any fairness term is set (the plan then carries its `terms`).
@@ -178,5 +204,60 @@ impl Policy {
             from = to;
         }
         runs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runs of marginal values add up to the terms, at every load.
+    #[test]
+    fn marginals_add_up_to_the_terms() {
+        let mut p = Policy::default();
+        let mut steps = PerKind::default();
+        steps[Kind::Member] = vec![
+            LoadStep {
+                after: 0,
+                penalty: 5,
+            },
+            LoadStep {
+                after: 3,
+                penalty: 5,
+            },
+            LoadStep {
+                after: 4,
+                penalty: 40,
+            },
+        ];
+        steps[Kind::Staff] = vec![LoadStep {
+            after: 2,
+            penalty: 7,
+        }];
+        p.load_steps = Some(steps);
+        let mut bonus = PerKind::default();
+        bonus[Kind::Member] = Some(Engagement {
+            units: 5,
+            bonus: 30,
+        });
+        bonus[Kind::Unit] = Some(Engagement { units: 2, bonus: 9 });
+        p.engagement = Some(bonus);
+        for kind in Kind::ALL {
+            for capacity in 0..9 {
+                let runs = p.marginals(kind, capacity);
+                assert_eq!(runs.iter().map(|r| r.0).sum::<i64>(), capacity);
+                assert!(runs.windows(2).all(|w| w[1].1 < w[0].1), "{runs:?}");
+                let mut worth = 0;
+                let mut load = 0;
+                for &(units, delta) in &runs {
+                    for _ in 0..units {
+                        worth += delta;
+                        load += 1;
+                        let (e, l) = p.load_terms(kind, load);
+                        assert_eq!(worth, e - l, "{kind:?} load {load}");
+                    }
+                }
+            }
+        }
     }
 }

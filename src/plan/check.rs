@@ -89,6 +89,12 @@ pub enum Violation {
         /// What disagrees.
         what: String,
     },
+    /// The plan carries a `terms` breakdown where the instance sets none, or lacks one.
+    #[error("{}", if *expected { "the plan has no terms, the policy sets some" } else { "the plan has terms, the policy sets none" })]
+    Terms {
+        /// Whether the instance asks for them.
+        expected: bool,
+    },
     /// A total (objective, served, demanded) disagrees with the assignments.
     #[error("{what} is {said}, recomputed {model}")]
     WrongTotal {
@@ -114,6 +120,7 @@ impl Violation {
             Violation::OverServed { .. } => "over_served",
             Violation::OverCapacity { .. } => "over_capacity",
             Violation::WrongUnmet { .. } => "wrong_unmet",
+            Violation::Terms { .. } => "terms",
             Violation::WrongTotal { .. } => "wrong_total",
         }
     }
@@ -149,6 +156,10 @@ impl std::error::Error for Violations {}
 /// [`Violations`] listing every problem found.
 pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
     let mut bad = Vec::new();
+    let policy = instance.policy();
+    let with_terms = policy.load_steps.is_some()
+        || policy.engagement.is_some()
+        || policy.community_floor.is_some();
     let mut given: BTreeMap<&str, i64> = BTreeMap::new();
     let mut got: BTreeMap<&str, i64> = BTreeMap::new();
     let mut pairs: BTreeMap<(&str, &str), ()> = BTreeMap::new();
@@ -268,19 +279,28 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
                 servers.sort_unstable();
                 servers.dedup();
                 servers.retain(|&j| may_serve(instance, n, &resources[j]).is_ok());
+                let with_room: Vec<usize> = servers
+                    .iter()
+                    .copied()
+                    .filter(|&j| used[j] < i64::from(resources[j].capacity))
+                    .collect();
                 let model = if servers.is_empty() {
                     Reason::NoEligibleResource
-                } else {
+                } else if with_room.is_empty() || !with_terms {
                     Reason::CapacityExhausted
+                } else {
+                    Reason::PolicyTradeoff
                 };
                 if reason != model {
                     bad.push(wrong(format!(
                         "reason {reason:?}, the model gives {model:?}"
                     )));
                 }
-                for j in servers {
-                    let r = &resources[j];
-                    if used[j] < i64::from(r.capacity) {
+                // Without terms every unit is worth its pair's positive value, so an optimal
+                // plan leaves no need unserved beside a resource with room.
+                if !with_terms {
+                    for j in with_room {
+                        let r = &resources[j];
                         bad.push(wrong(format!(
                             "resource {:?} may serve it and has {} units left",
                             r.id,
@@ -292,11 +312,17 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             None => {}
         }
     }
-    // The objective term by term. Without fairness terms, budgets or proposals (which this
-    // instance cannot have yet) every term but the assignments' is 0.
+    // The objective term by term, each read from the policy here.
     let assignments = objective;
-    let (engagement, load, floor, fixed) = (0i128, 0i128, 0i128, 0i128);
+    let (engagement, load) = load_terms(instance, &used);
+    let floor = floor_term(instance, &got);
+    let fixed = 0i128;
     let objective = assignments + engagement - load + floor - fixed;
+    if plan.terms.is_some() != with_terms {
+        bad.push(Violation::Terms {
+            expected: with_terms,
+        });
+    }
     let mut totals = vec![
         ("objective", plan.objective, objective),
         ("served", plan.served, served),
@@ -366,4 +392,55 @@ pub fn may_serve(
         return Err("value not positive");
     }
     Ok((tier, value))
+}
+
+/// The engagement bonuses and load penalties of all resources at their loads in the plan, read
+/// step by step from the policy: each step's penalty on the units between its start and the
+/// next step's.
+fn load_terms(instance: &Instance, used: &[i64]) -> (i128, i128) {
+    let p = instance.policy();
+    let (mut engagement, mut load) = (0i128, 0i128);
+    for (r, &u) in instance.resources().iter().zip(used) {
+        let u = i128::from(u);
+        if let Some(e) = p.engagement.as_ref().and_then(|e| e[r.kind]) {
+            engagement += i128::from(e.bonus) * u.min(i128::from(e.units));
+        }
+        let steps = p.load_steps.as_ref().map_or(&[][..], |s| &s[r.kind][..]);
+        for (k, step) in steps.iter().enumerate() {
+            let from = i128::from(step.after);
+            let to = steps
+                .get(k + 1)
+                .map_or(u, |next| i128::from(next.after).min(u));
+            if to > from {
+                load += (to - from) * i128::from(step.penalty);
+            }
+        }
+    }
+    (engagement, load)
+}
+
+/// The community floor bonuses of the plan: per community (found by walking each need's
+/// parents), its demand, its floor and the units served to its needs.
+fn floor_term(instance: &Instance, got: &BTreeMap<&str, i64>) -> i128 {
+    let Some(floor) = instance.policy().community_floor else {
+        return 0;
+    };
+    let areas = instance.areas();
+    // Per community: (demand, served).
+    let mut per: BTreeMap<AreaIdx, (i128, i128)> = BTreeMap::new();
+    for n in instance.needs() {
+        let community = std::iter::successors(Some(n.area), |&a| areas.get(a).parent)
+            .find(|&a| areas.get(a).level == Level::Community);
+        if let Some(c) = community {
+            let e = per.entry(c).or_default();
+            e.0 += i128::from(n.quantity);
+            e.1 += i128::from(got.get(n.id.as_str()).copied().unwrap_or(0));
+        }
+    }
+    per.values()
+        .map(|&(demand, served)| {
+            let units = demand * i128::from(floor.share_pct) / 100;
+            i128::from(floor.bonus) * served.min(units)
+        })
+        .sum()
 }

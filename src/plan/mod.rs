@@ -14,7 +14,7 @@ use crate::eligibility::Eligibility;
 use crate::model::area::Level;
 use crate::model::need::NeedIdx;
 use crate::model::Instance;
-use crate::solve::{self, Solution, SolveError, Solver};
+use crate::solve::{self, Network, Solution, SolveError, Solver};
 use serde::Serialize;
 
 /// Units of one need served by one resource.
@@ -121,9 +121,15 @@ impl Plan {
     /// Reads a verified solution of `eligibility`'s network back into domain terms.
     pub fn from_solution(instance: &Instance, eligibility: &Eligibility, sol: &Solution) -> Plan {
         let net = eligibility.network();
+        let mut load = vec![0i64; instance.resources().len()];
+        for (a, &x) in sol.flow.iter().enumerate() {
+            load[net.head[a] as usize] += x;
+        }
+        let with_terms = instance.policy().has_terms();
         let mut assignments = Vec::new();
         let mut unmet = Vec::new();
         let mut served = 0;
+        let mut pairs = 0i64;
         for (i, need) in instance.needs().iter().enumerate() {
             let mut got = 0;
             for a in net.out(i) {
@@ -138,13 +144,20 @@ impl Plan {
                         value: arc.value,
                     });
                     got += x;
+                    pairs += x * arc.value;
                 }
             }
             served += got;
             let missing = i64::from(need.quantity) - got;
             if missing > 0 {
+                let room = |a: usize| {
+                    let j = net.head[a] as usize;
+                    load[j] < net.capacity[j]
+                };
                 let reason = if net.out(i).is_empty() {
                     Reason::NoEligibleResource
+                } else if with_terms && net.out(i).any(room) {
+                    Reason::PolicyTradeoff
                 } else {
                     Reason::CapacityExhausted
                 };
@@ -162,7 +175,7 @@ impl Plan {
             demanded: instance.demanded(),
             assignments,
             unmet,
-            terms: None,
+            terms: with_terms.then(|| terms(instance, net, &load, pairs, &sol.flow)),
         }
     }
 
@@ -172,6 +185,37 @@ impl Plan {
     /// Only if serialisation fails, which a plan never does.
     pub fn to_json_string(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
+    }
+}
+
+/// The objective term by term: the pairs' values, each resource's engagement and load from the
+/// policy, the floors from the network's groups.
+fn terms(instance: &Instance, net: &Network, load: &[i64], pairs: i64, flow: &[i64]) -> Terms {
+    let policy = instance.policy();
+    let (mut engagement, mut penalty) = (0, 0);
+    for (r, &l) in instance.resources().iter().zip(load) {
+        let (e, p) = policy.load_terms(r.kind, l);
+        engagement += e;
+        penalty += p;
+    }
+    let mut sent = vec![0i64; net.floors.len()];
+    for i in 0..net.supply.len() {
+        if let Some(g) = net.group_of(i) {
+            sent[g] += net.out(i).map(|a| flow[a]).sum::<i64>();
+        }
+    }
+    let floor = net
+        .floors
+        .iter()
+        .zip(&sent)
+        .map(|(&(f, bonus), &s)| bonus * s.min(f))
+        .sum();
+    Terms {
+        assignments: pairs,
+        engagement,
+        load: penalty,
+        floor,
+        fixed: 0,
     }
 }
 
