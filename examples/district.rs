@@ -14,8 +14,16 @@
 //!   prices and the recruitment advice under `"recruitment"`; `projects.json` the 项目清单.
 //! - The same data as CSV tables (`assignments.csv`, `unmet.csv`, `projects.csv`,
 //!   `by_category.csv`, `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`,
-//!   `recruitment.csv`, `shadow_prices.csv`) and the instance's own lists, for pandas or polars.
-//! - Four SVG charts: coverage by category, tier shares, utilisation histogram, recruitment.
+//!   `recruitment.csv`, `load_by_kind.csv`, `community_coverage.csv`, `shadow_prices.csv`) and
+//!   the instance itself, for pandas or polars.
+//! - `report.json` also gives the load per kind of resource (max, p90, idle share, Gini) and
+//!   the coverage per community with its spread; with fairness terms in the policy (or
+//!   `--fair`, which sets a demonstration: member load steps 1, 2, 3 with penalties 20, 40, 60,
+//!   engagement of one unit worth 30, and a community floor of half the demand worth 40 a
+//!   unit) it adds `fairness_cost`: the pairs' value with the terms against the optimum
+//!   without them.
+//! - Six SVG charts: coverage by category, tier shares, utilisation histogram, recruitment,
+//!   members by load, communities by share served.
 //! - Progress and timings go to stderr; invalid input exits with code 2.
 
 use duijie::analysis::explain::explain;
@@ -24,6 +32,8 @@ use duijie::analysis::report::Report;
 use duijie::analysis::tables::write_analysis;
 use duijie::format::csv::read_csv_dir;
 use duijie::generate::{generate, Shape};
+use duijie::model::policy::{CommunityFloor, Engagement, LoadStep, PerKind};
+use duijie::model::Kind;
 use duijie::solve::{FlowSolver, Solver};
 use duijie::{Eligibility, Instance, LoadError, Plan};
 use plotters::prelude::*;
@@ -32,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district --seed N] --out DIR";
+const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district --seed N] [--fair] --out DIR";
 
 enum Source {
     Json(PathBuf),
@@ -44,8 +54,13 @@ fn main() -> ExitCode {
     let mut source = Source::Generate(Shape::district(), 1);
     let (mut shape, mut seed) = (Shape::district(), 1);
     let mut out = None;
+    let mut fair = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--fair" {
+            fair = true;
+            continue;
+        }
         let Some(v) = args.next() else {
             return usage(&format!("{a} needs a value"));
         };
@@ -70,7 +85,7 @@ fn main() -> ExitCode {
     let Some(out) = out else {
         return usage("no --out folder given");
     };
-    match run(source, &out) {
+    match run(source, fair, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
             // Formatted first and written in one go: a long list of problems stays one write.
@@ -105,14 +120,21 @@ fn step<T>(k: usize, what: &str, f: impl FnOnce() -> T) -> T {
     r
 }
 
-fn run(source: Source, out: &Path) -> Result<(), Failure> {
+fn run(source: Source, fair: bool, out: &Path) -> Result<(), Failure> {
     std::fs::create_dir_all(out)?;
-    let instance = step(1, "loading the lists", || match &source {
-        Source::Json(p) => std::fs::File::open(p)
-            .map_err(LoadError::from)
-            .and_then(|f| Instance::from_reader(std::io::BufReader::new(f))),
-        Source::Csv(d) => read_csv_dir(d),
-        Source::Generate(shape, seed) => Instance::from_data(&generate(shape, *seed)),
+    let instance = step(1, "loading the lists", || {
+        let instance = match &source {
+            Source::Json(p) => std::fs::File::open(p)
+                .map_err(LoadError::from)
+                .and_then(|f| Instance::from_reader(std::io::BufReader::new(f))),
+            Source::Csv(d) => read_csv_dir(d),
+            Source::Generate(shape, seed) => Instance::from_data(&generate(shape, *seed)),
+        }?;
+        if fair {
+            with_demonstration_terms(&instance)
+        } else {
+            Ok(instance)
+        }
     })
     .map_err(|e| Failure::Input(e.to_string()))?;
     eprintln!(
@@ -142,6 +164,26 @@ fn run(source: Source, out: &Path) -> Result<(), Failure> {
             projects(&instance, &plan),
         )
     });
+    let report = if instance.policy().has_terms() {
+        // What the terms cost: the optimum of the same instance without them.
+        let plain = instance.without_terms();
+        let without = step(5, "solving again without the fairness terms", || {
+            duijie::solve(&plain)
+        })
+        .map_err(|e| Failure::Other(e.to_string()))?;
+        let report = report.with_fairness_cost(&plan, without.objective);
+        if let Some(c) = report.fairness_cost {
+            eprintln!(
+                "      pairs' value {} with the terms, {} without ({:.2}% less)",
+                c.with_terms,
+                c.without_terms,
+                100.0 * (c.without_terms - c.with_terms) as f64 / c.without_terms.max(1) as f64
+            );
+        }
+        report
+    } else {
+        report
+    };
     step(6, "writing JSON and CSV tables", || {
         write_analysis(out, &instance, &plan, &report, &projects)
     })?;
@@ -156,6 +198,32 @@ fn run(source: Source, out: &Path) -> Result<(), Failure> {
         out.display()
     );
     Ok(())
+}
+
+/// The instance with a demonstration of the fairness terms: member load steps after 1, 2 and 3
+/// units with penalties 20, 40 and 60 (fair in every sense at once), engagement of each
+/// member's first unit worth 30, and a community floor of half the demand worth 40 a unit.
+fn with_demonstration_terms(instance: &Instance) -> Result<Instance, LoadError> {
+    let mut data = instance.to_data();
+    let mut steps = PerKind::default();
+    steps[Kind::Member] = (1..=3)
+        .map(|k| LoadStep {
+            after: k,
+            penalty: 20 * k,
+        })
+        .collect();
+    data.policy.load_steps = Some(steps);
+    let mut engagement = PerKind::default();
+    engagement[Kind::Member] = Some(Engagement {
+        units: 1,
+        bonus: 30,
+    });
+    data.policy.engagement = Some(engagement);
+    data.policy.community_floor = Some(CommunityFloor {
+        share_pct: 50,
+        bonus: 40,
+    });
+    Instance::from_data(&data)
 }
 
 /// A horizontal bar chart of labelled values (one or two series side by side), first label
@@ -307,6 +375,58 @@ fn draw_charts(report: &Report, out: &Path) -> Result<(), String> {
             top.iter().map(|a| a.value as f64).collect(),
             RGBColor(220, 140, 20),
         )],
+        false,
+    )?;
+    if let Some(members) = report.load.iter().find(|l| l.kind == Kind::Member) {
+        let last = members.histogram.len().saturating_sub(1);
+        let labels: Vec<String> = (0..members.histogram.len())
+            .map(|u| match u {
+                u if u == last && u > 0 && members.max > u as i64 => format!("{u}+ units"),
+                1 => "1 unit".to_owned(),
+                u => format!("{u} units"),
+            })
+            .collect();
+        let title = format!(
+            "Members by load (max {}, p90 {}, idle {:.0}%, Gini {:.2})",
+            members.max,
+            members.p90,
+            members.idle_share * 100.0,
+            members.gini
+        );
+        bars(
+            &out.join("load.svg"),
+            &title,
+            &labels,
+            &[(
+                "members",
+                members.histogram.iter().map(|&c| c as f64).collect(),
+                RGBColor(120, 60, 170),
+            )],
+            false,
+        )?;
+    }
+    // Communities by the share of their demand served, in tenths.
+    let c = &report.communities;
+    let mut tenths = vec![0.0; 11];
+    for s in &c.communities {
+        tenths[((s.coverage.share * 10.0).floor() as usize).min(10)] += 1.0;
+    }
+    let labels: Vec<String> = (0..11)
+        .map(|k| match k {
+            10 => "100%".to_owned(),
+            k => format!("{}–{}%", k * 10, k * 10 + 10),
+        })
+        .collect();
+    bars(
+        &out.join("community_coverage.svg"),
+        &format!(
+            "Communities by share of demand served (min {:.0}%, median {:.0}%, max {:.0}%)",
+            c.min * 100.0,
+            c.median * 100.0,
+            c.max * 100.0
+        ),
+        &labels,
+        &[("communities", tenths, RGBColor(20, 140, 160))],
         false,
     )
 }

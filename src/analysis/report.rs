@@ -112,6 +112,66 @@ pub struct ShadowPrice {
     pub value: i64,
 }
 
+/// How the load falls on the resources of one kind (those with capacity).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindLoad {
+    /// The kind.
+    pub kind: Kind,
+    /// Resources of this kind with capacity.
+    pub resources: usize,
+    /// Units they give in all.
+    pub units: i64,
+    /// The largest load of one of them.
+    pub max: i64,
+    /// The load that 90 % of them do not exceed (nearest rank).
+    pub p90: i64,
+    /// The share of them that give nothing (idle).
+    pub idle_share: f64,
+    /// The Gini coefficient of their loads: 0 when all give the same, towards 1 when a few
+    /// give everything.
+    pub gini: f64,
+    /// How many give each load: `histogram[u]` resources give `u` units (the last entry counts
+    /// every load from its index up).
+    pub histogram: Vec<usize>,
+}
+
+/// The longest load histogram: loads from this many units up share the last entry.
+const LOAD_BUCKETS: usize = 31;
+
+/// Coverage of one community: its needs' units served against asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommunityShare {
+    /// Community id.
+    pub community: String,
+    /// Served against asked for.
+    pub coverage: Coverage,
+}
+
+/// How evenly the communities are served (冷热不均).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommunitySpread {
+    /// The least share served of a community with demand.
+    pub min: f64,
+    /// The median share.
+    pub median: f64,
+    /// The largest share.
+    pub max: f64,
+    /// `max − min`.
+    pub spread: f64,
+    /// Every community with demand, by id.
+    pub communities: Vec<CommunityShare>,
+}
+
+/// What the fairness terms cost: the pairs' value of the plan with the terms against the
+/// optimum without them, from the same instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FairnessCost {
+    /// The pairs' value (Σ value × units) of the plan with the terms.
+    pub with_terms: i64,
+    /// The pairs' value of the optimal plan without them.
+    pub without_terms: i64,
+}
+
 /// The report. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -133,6 +193,14 @@ pub struct Report {
     pub shadow_prices: Vec<ShadowPrice>,
     /// Recruitment advice, ranked.
     pub recruitment: Vec<Advice>,
+    /// The load per kind of resource, in [`Kind::ALL`] order (kinds with capacity only).
+    pub load: Vec<KindLoad>,
+    /// Coverage per community and how far apart the communities are.
+    pub communities: CommunitySpread,
+    /// What the fairness terms cost, when the policy sets them and the caller measured it
+    /// ([`Report::with_fairness_cost`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fairness_cost: Option<FairnessCost>,
 }
 
 /// How many bottlenecks and shadow prices the report lists.
@@ -310,7 +378,24 @@ impl Report {
             bottlenecks,
             shadow_prices,
             recruitment: explanation.recruitment.clone(),
+            load: Kind::ALL
+                .into_iter()
+                .filter_map(|kind| kind_load(instance, &used, kind))
+                .collect(),
+            communities: community_spread(instance, &served),
+            fairness_cost: None,
         }
+    }
+
+    /// The same report with what the fairness terms cost: `without_terms` is the pairs' value
+    /// of the optimal plan of the same instance without them.
+    pub fn with_fairness_cost(mut self, plan: &Plan, without_terms: i64) -> Report {
+        let with_terms = plan.terms.map_or(plan.objective, |t| t.assignments);
+        self.fairness_cost = Some(FairnessCost {
+            with_terms,
+            without_terms,
+        });
+        self
     }
 
     /// The report as JSON.
@@ -319,5 +404,115 @@ impl Report {
     /// Only if serialisation fails, which a report never does.
     pub fn to_json_string(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
+    }
+}
+
+/// The load of the resources of `kind` that have capacity, if there are any.
+fn kind_load(instance: &Instance, used: &[i64], kind: Kind) -> Option<KindLoad> {
+    let mut loads: Vec<i64> = instance
+        .resources()
+        .iter()
+        .zip(used)
+        .filter(|(r, _)| r.kind == kind && r.capacity > 0)
+        .map(|(_, &u)| u)
+        .collect();
+    if loads.is_empty() {
+        return None;
+    }
+    loads.sort_unstable();
+    let n = loads.len();
+    let units: i64 = loads.iter().sum();
+    let rank = (n * 9).div_ceil(10).max(1);
+    // Gini from the sorted loads: Σ (2k − n − 1)·x_k / (n · Σ x), k = 1..n.
+    let gini = if units == 0 {
+        0.0
+    } else {
+        let weighted: i128 = loads
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| (2 * (k as i128 + 1) - n as i128 - 1) * i128::from(x))
+            .sum();
+        weighted as f64 / (n as f64 * units as f64)
+    };
+    let mut histogram = vec![0usize; LOAD_BUCKETS.min(loads[n - 1] as usize + 1)];
+    for &x in &loads {
+        let last = histogram.len() - 1;
+        histogram[(x as usize).min(last)] += 1;
+    }
+    Some(KindLoad {
+        kind,
+        resources: n,
+        units,
+        max: loads[n - 1],
+        p90: loads[rank - 1],
+        idle_share: loads.iter().filter(|&&x| x == 0).count() as f64 / n as f64,
+        gini,
+        histogram,
+    })
+}
+
+/// Coverage per community (needs at or below it) with demand, and its spread.
+fn community_spread(instance: &Instance, served: &[i64]) -> CommunitySpread {
+    let areas = instance.areas();
+    let mut per = vec![(0i64, 0i64); areas.len()];
+    for (n, &s) in instance.needs().iter().zip(served) {
+        if let Some(c) = areas.ancestor_at(n.area, Level::Community) {
+            per[c.get()].0 += i64::from(n.quantity);
+            per[c.get()].1 += s;
+        }
+    }
+    let mut communities: Vec<CommunityShare> = per
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.0 > 0)
+        .map(|(c, &(demanded, served))| CommunityShare {
+            community: areas.get(AreaIdx(c as u32)).id.clone(),
+            coverage: Coverage::new(served, demanded),
+        })
+        .collect();
+    communities.sort_by(|a, b| a.community.cmp(&b.community));
+    let mut shares: Vec<f64> = communities.iter().map(|c| c.coverage.share).collect();
+    shares.sort_by(f64::total_cmp);
+    let (min, max) = (
+        shares.first().copied().unwrap_or(1.0),
+        shares.last().copied().unwrap_or(1.0),
+    );
+    let median = match shares.len() {
+        0 => 1.0,
+        k if k % 2 == 1 => shares[k / 2],
+        k => (shares[k / 2 - 1] + shares[k / 2]) / 2.0,
+    };
+    CommunitySpread {
+        min,
+        median,
+        max,
+        spread: max - min,
+        communities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_statistics_of_one_kind() {
+        let json = r#"{"areas": [{"id": "C", "level": "community"}],
+          "resources": [
+            {"id": "M1", "kind": "member", "home": "C", "categories": ["c"], "capacity": 5},
+            {"id": "M2", "kind": "member", "home": "C", "categories": ["c"], "capacity": 5},
+            {"id": "M3", "kind": "member", "home": "C", "categories": ["c"], "capacity": 5},
+            {"id": "M4", "kind": "member", "home": "C", "categories": ["c"], "capacity": 5},
+            {"id": "M5", "kind": "member", "home": "C", "categories": ["c"], "capacity": 0},
+            {"id": "U1", "kind": "unit", "home": "C", "categories": ["c"], "capacity": 9}]}"#;
+        let instance = Instance::from_json_str(json).unwrap();
+        let l = kind_load(&instance, &[3, 0, 1, 0, 0, 2], Kind::Member).unwrap();
+        // Loads 0, 0, 1, 3 (M5 has no capacity): Σ (2k − n − 1)·x_k / (n·Σx) = (1 + 9) / 16.
+        assert_eq!((l.resources, l.units, l.max, l.p90), (4, 4, 3, 3));
+        assert_eq!((l.idle_share, l.gini), (0.5, 0.625));
+        assert_eq!(l.histogram, [2, 1, 0, 1]);
+        assert!(kind_load(&instance, &[0; 6], Kind::Staff).is_none());
+        let even = kind_load(&instance, &[2, 2, 2, 2, 0, 0], Kind::Member).unwrap();
+        assert_eq!((even.gini, even.idle_share), (0.0, 0.0));
     }
 }

@@ -20,8 +20,8 @@ fn write_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
 /// Writes everything an analyst reads into `out`: `plan.json`, `report.json`,
 /// `projects.json`, the instance (its three lists and `policy.json`), and the tables `assignments.csv`,
 /// `unmet.csv` (with each certificate as a sentence), `projects.csv`, `by_category.csv`,
-/// `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`, `recruitment.csv` and
-/// `shadow_prices.csv`.
+/// `unmet_by_community.csv`, `tiers.csv`, `utilisation.csv`, `recruitment.csv`,
+/// `load_by_kind.csv`, `community_coverage.csv` and `shadow_prices.csv`.
 ///
 /// # Errors
 /// Any write error.
@@ -150,6 +150,41 @@ pub fn write_analysis(
                 a.category.as_str().into(),
                 a.community.as_str().into(),
                 a.value.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("load_by_kind.csv")?,
+        &[
+            "kind",
+            "resources",
+            "units",
+            "max",
+            "p90",
+            "idle_share",
+            "gini",
+        ],
+        report.load.iter().map(|l| {
+            vec![
+                l.kind.as_str().into(),
+                (l.resources as i64).into(),
+                l.units.into(),
+                l.max.into(),
+                l.p90.into(),
+                l.idle_share.into(),
+                l.gini.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("community_coverage.csv")?,
+        &["community", "demanded", "served", "share"],
+        report.communities.communities.iter().map(|c| {
+            vec![
+                c.community.as_str().into(),
+                c.coverage.demanded.into(),
+                c.coverage.served.into(),
+                c.coverage.share.into(),
             ]
         }),
     )?;

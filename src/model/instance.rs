@@ -123,6 +123,15 @@ impl Instance {
         }
     }
 
+    /// The same instance with the policy's fairness terms removed (to measure what they cost).
+    pub fn without_terms(&self) -> Instance {
+        let mut plain = self.clone();
+        plain.policy.load_steps = None;
+        plain.policy.engagement = None;
+        plain.policy.community_floor = None;
+        plain
+    }
+
     /// Total units asked for.
     pub fn demanded(&self) -> i64 {
         self.needs.iter().map(|n| i64::from(n.quantity)).sum()
