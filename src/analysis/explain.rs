@@ -2,15 +2,19 @@
 //! trade-off), what one more unit of each resource's capacity is worth (shadow prices), and
 //! where one more volunteer would add the most (recruitment advice).
 //!
-//! Everything here reads the residual network of an optimal flow with its optimal duals
-//! `u` (needs) and `w` (resources). With node prices `π(need) = u`, `π(resource) = −w`, the
-//! reduced costs of residual arcs are non-negative (need → resource: `u + w − value`;
-//! resource → need along a positive flow: 0), so Dijkstra finds best augmenting paths exactly.
-//! Adding one unit of capacity anywhere raises the optimum by exactly the best such path.
+//! Everything here reads the residual network of an optimal flow with its optimal duals: its
+//! nodes are the needs, the resources, the groups of community floors and a sink `T` that takes
+//! every unserved unit and every unit given. With node prices from the duals
+//! (`π(need) = u − r(group)`, `π(resource) = −w`, `π(group) = −r`, `π(T) = 0`) every residual
+//! arc has a non-negative reduced cost, so Dijkstra finds best augmenting cycles exactly, with
+//! the fairness terms included (a resource's next unit earns its run's delta, a group's next
+//! served unit its floor bonus). Adding one unit of capacity anywhere raises the optimum by
+//! exactly the best such cycle.
 
 use crate::eligibility::Eligibility;
 use crate::model::area::{AreaIdx, Level};
 use crate::model::need::NeedIdx;
+use crate::model::resource::Kind;
 use crate::model::Instance;
 use crate::parallel::Threads;
 use crate::plan::{Certificate, Move, Plan};
@@ -56,27 +60,48 @@ pub enum ExplainError {
     /// The solution does not belong to this eligibility graph.
     #[error("the solution does not match the network")]
     Mismatch,
+    /// The duals do not prove the flow optimal (a residual arc has a negative reduced cost).
+    #[error("the duals do not prove the solution optimal")]
+    NotOptimal,
 }
 
-/// The residual network of an optimal flow, with the duals.
+/// The residual network of an optimal flow, with node potentials from its duals. Its nodes are
+/// the needs (`0..n`), the resources (`n..n+m`), the groups of the floors (`n+m..n+m+G`) and
+/// the sink `T` (last), which takes every unit a need leaves unserved (through its group, if it
+/// has one) and every unit a resource gives (through its runs). Every residual arc has a
+/// non-negative reduced cost `cost + π(from) − π(to)`.
 struct Residual<'a> {
     net: &'a Network,
-    u: &'a [i64],
-    w: &'a [i64],
+    /// Node potentials, `T`'s 0.
+    pi: Vec<i64>,
     /// Per resource: the arcs that carry flow into it.
     carried_start: Vec<u32>,
     carried: Vec<u32>,
     /// The need of each arc.
     tail: Vec<u32>,
     served: Vec<i64>,
-    used: Vec<i64>,
+    /// Per resource: the delta of its next unit (`None` when full) and of its last unit given
+    /// (`None` when it gives none).
+    next_delta: Vec<Option<i64>>,
+    last_delta: Vec<Option<i64>>,
+    /// Per group: the cost of one more unit left unserved (`None` when none more can be), and
+    /// of one fewer (`None` when none is).
+    group_up: Vec<Option<i64>>,
+    group_down: Vec<Option<i64>>,
+    /// Needs with unserved units, per group, then those without a group (reached from `T`).
+    waiting_start: Vec<u32>,
+    waiting: Vec<u32>,
 }
 
 impl<'a> Residual<'a> {
     fn new(net: &'a Network, sol: &'a Solution) -> Result<Residual<'a>, ExplainError> {
         let d = sol.duals.as_ref().ok_or(ExplainError::NoDuals)?;
-        let (n, m) = (net.supply.len(), net.capacity.len());
-        if sol.flow.len() != net.arcs() || d.left.len() != n || d.right.len() != m {
+        let (n, m, groups) = (net.supply.len(), net.capacity.len(), net.floors.len());
+        if sol.flow.len() != net.arcs()
+            || d.left.len() != n
+            || d.right.len() != m
+            || d.group.len() != groups
+        {
             return Err(ExplainError::Mismatch);
         }
         let mut tail = vec![0u32; net.arcs()];
@@ -104,67 +129,203 @@ impl<'a> Residual<'a> {
             carried[fill[j] as usize] = a as u32;
             fill[j] += 1;
         }
-        Ok(Residual {
+        // Potentials: T 0, a resource −right, a group −group, a need left − its group's.
+        let mut pi = vec![0i64; n + m + groups + 1];
+        for j in 0..m {
+            pi[n + j] = -d.right[j];
+        }
+        for g in 0..groups {
+            pi[n + m + g] = -d.group[g];
+        }
+        for i in 0..n {
+            pi[i] = d.left[i] - net.group_of(i).map_or(0, |g| d.group[g]);
+        }
+        let (mut next_delta, mut last_delta) = (vec![None; m], vec![None; m]);
+        for j in 0..m {
+            let mut left = used[j];
+            for (units, delta) in net.runs_of(j).iter().filter(|r| r.0 > 0) {
+                if left > 0 {
+                    last_delta[j] = Some(delta);
+                }
+                if left < units {
+                    next_delta[j] = Some(delta);
+                    break;
+                }
+                left -= units;
+            }
+        }
+        let mut unserved = vec![0i64; groups];
+        let mut demand = vec![0i64; groups];
+        for i in 0..n {
+            if let Some(g) = net.group_of(i) {
+                demand[g] += net.supply[i];
+                unserved[g] += net.supply[i] - served[i];
+            }
+        }
+        let (mut group_up, mut group_down) = (vec![None; groups], vec![None; groups]);
+        for (g, &(floor, bonus)) in net.floors.iter().enumerate() {
+            // Unserved units pass a free arc (the demand above the floor), then one that costs
+            // the bonus (the floor).
+            let floor = floor.min(demand[g]);
+            let free = demand[g] - floor;
+            let (a1, a2) = (unserved[g].min(free), (unserved[g] - free).max(0));
+            group_up[g] = if a1 < free {
+                Some(0)
+            } else {
+                (a2 < floor).then_some(bonus)
+            };
+            group_down[g] = if a2 > 0 {
+                Some(bonus)
+            } else {
+                (a1 > 0).then_some(0)
+            };
+        }
+        let mut waiting_start = vec![0u32; groups + 2];
+        for i in (0..n).filter(|&i| served[i] < net.supply[i]) {
+            waiting_start[net.group_of(i).unwrap_or(groups) + 1] += 1;
+        }
+        for g in 0..=groups {
+            waiting_start[g + 1] += waiting_start[g];
+        }
+        let mut fill = waiting_start.clone();
+        let mut waiting = vec![0u32; waiting_start[groups + 1] as usize];
+        for i in (0..n).filter(|&i| served[i] < net.supply[i]) {
+            let g = net.group_of(i).unwrap_or(groups);
+            waiting[fill[g] as usize] = i as u32;
+            fill[g] += 1;
+        }
+        let r = Residual {
             net,
-            u: &d.left,
-            w: &d.right,
+            pi,
             carried_start: count,
             carried,
             tail,
             served,
-            used,
-        })
+            next_delta,
+            last_delta,
+            group_up,
+            group_down,
+            waiting_start,
+            waiting,
+        };
+        if r.all_reduced_costs_nonnegative() {
+            Ok(r)
+        } else {
+            Err(ExplainError::NotOptimal)
+        }
     }
 
     fn carried(&self, j: usize) -> &[u32] {
         &self.carried[self.carried_start[j] as usize..self.carried_start[j + 1] as usize]
     }
 
-    /// Dijkstra over reduced costs from `sources` (node, initial distance): needs are nodes
-    /// `0..n`, resources `n..n+m`. Calls `reached` whenever a node's distance drops, and stops
-    /// when `stop` holds for the distance being settled. Records the arc each node was reached
-    /// by in `pred` (`u32::MAX` for sources).
-    fn dijkstra(
+    /// The needs with unserved units of group `g` (or, for the last, of no group).
+    fn waiting(&self, g: usize) -> &[u32] {
+        &self.waiting[self.waiting_start[g] as usize..self.waiting_start[g + 1] as usize]
+    }
+
+    fn sink(&self) -> usize {
+        self.pi.len() - 1
+    }
+
+    /// The node need `i`'s unserved units go to: its group, or `T`.
+    fn unserved_node(&self, i: usize) -> usize {
+        let (n, m) = (self.net.supply.len(), self.net.capacity.len());
+        self.net.group_of(i).map_or(self.sink(), |g| n + m + g)
+    }
+
+    /// Whether the duals are optimal for this flow: every residual arc's reduced cost is ≥ 0.
+    fn all_reduced_costs_nonnegative(&self) -> bool {
+        let mut ok = true;
+        self.for_every_arc(|_, _, c, _| ok &= c >= 0);
+        ok
+    }
+
+    /// Calls `visit(from, to, reduced cost, arc)` for every residual arc.
+    fn for_every_arc(&self, mut visit: impl FnMut(usize, usize, i64, u32)) {
+        for v in 0..self.pi.len() {
+            self.out_arcs(v, None, &mut visit);
+        }
+    }
+
+    /// Calls `visit(v, to, reduced cost, arc)` for every residual arc out of `v`, but the
+    /// unserved arc of need `skip`. `arc` names the arc: a pair arc `a` (`< arcs`), else
+    /// `arcs + i` for need `i`'s unserved arc, `arcs + n + j` for resource `j`'s run arc,
+    /// `arcs + n + m + g` for group `g`'s floor arc.
+    fn out_arcs(
         &self,
-        s: &mut Search,
-        sources: &[(usize, i64)],
-        mut reached: impl FnMut(usize, i64),
-        mut stop: impl FnMut(i64) -> bool,
+        v: usize,
+        skip: Option<usize>,
+        visit: &mut impl FnMut(usize, usize, i64, u32),
     ) {
-        s.reset();
-        let n = self.net.supply.len();
-        for &(v, d) in sources {
-            if s.lower(v, d, u32::MAX) {
-                reached(v, d);
+        let net = self.net;
+        let (n, m, groups) = (net.supply.len(), net.capacity.len(), net.floors.len());
+        let (pi, t) = (&self.pi, self.sink());
+        let arcs = net.arcs() as u32;
+        if v < n {
+            for a in net.out(v) {
+                let j = n + net.head[a] as usize;
+                visit(v, j, -net.value[a] + pi[v] - pi[j], a as u32);
+            }
+            if skip != Some(v) {
+                let to = self.unserved_node(v);
+                visit(v, to, pi[v] - pi[to], arcs + v as u32);
+            }
+        } else if v < n + m {
+            let j = v - n;
+            for &a in self.carried(j) {
+                let i = self.tail[a as usize] as usize;
+                visit(v, i, net.value[a as usize] - pi[i] + pi[v], a);
+            }
+            if let Some(delta) = self.next_delta[j] {
+                visit(v, t, -delta + pi[v] - pi[t], arcs + (n + j) as u32);
+            }
+        } else if v < t {
+            let g = v - n - m;
+            for &i in self.waiting(g) {
+                let i = i as usize;
+                visit(v, i, pi[v] - pi[i], arcs + i as u32);
+            }
+            if let Some(c) = self.group_up[g] {
+                visit(v, t, c + pi[v] - pi[t], arcs + (n + m + g) as u32);
+            }
+        } else {
+            for g in 0..groups {
+                if let Some(c) = self.group_down[g] {
+                    let to = n + m + g;
+                    visit(v, to, -c - pi[to] + pi[t], arcs + (n + m + g) as u32);
+                }
+            }
+            for &i in self.waiting(groups) {
+                let i = i as usize;
+                visit(v, i, pi[t] - pi[i], arcs + i as u32);
+            }
+            for j in 0..m {
+                if let Some(delta) = self.last_delta[j] {
+                    visit(v, n + j, delta - pi[n + j] + pi[t], arcs + (n + j) as u32);
+                }
             }
         }
+    }
+
+    /// Dijkstra over reduced costs from `source`, leaving out the unserved arc of need `skip`,
+    /// until `stop` is settled (or every node is). Records in `pred` the arc each node was
+    /// reached by (`u32::MAX` for the source).
+    fn dijkstra(&self, s: &mut Search, source: usize, skip: Option<usize>, stop: Option<usize>) {
+        s.reset();
+        s.lower(source, 0, u32::MAX);
         while let Some(Reverse((d, v))) = s.heap.pop() {
             let v = v as usize;
             if s.done[v] || d > s.dist[v] {
                 continue;
             }
             s.done[v] = true;
-            if stop(d) {
+            if stop == Some(v) {
                 break;
             }
-            if v < n {
-                // Reduced cost of one more unit on arc a: u + w − value (≥ 0 at optimality).
-                let du = d + self.u[v];
-                for a in self.net.out(v) {
-                    let j = self.net.head[a] as usize;
-                    let nd = du + self.w[j] - self.net.value[a];
-                    if s.lower(n + j, nd, a as u32) {
-                        reached(n + j, nd);
-                    }
-                }
-            } else {
-                for &a in self.carried(v - n) {
-                    let to = self.tail[a as usize] as usize;
-                    if s.lower(to, d, a) {
-                        reached(to, d);
-                    }
-                }
-            }
+            self.out_arcs(v, skip, &mut |_, to, c, arc| {
+                s.lower(to, d + c, arc);
+            });
         }
     }
 }
@@ -296,11 +457,12 @@ impl<'a> Explainer<'a> {
         if eligibility.network().supply.len() != instance.needs().len() {
             return Err(ExplainError::Mismatch);
         }
-        let net = eligibility.network();
+        let r = Residual::new(eligibility.network(), solution)?;
+        let nodes = r.pi.len();
         Ok(Explainer {
             instance,
-            r: Residual::new(net, solution)?,
-            search: RefCell::new(Search::new(net.supply.len() + net.capacity.len())),
+            r,
+            search: RefCell::new(Search::new(nodes)),
             threads: Threads::default(),
         })
     }
@@ -353,31 +515,39 @@ impl<'a> Explainer<'a> {
     /// Shadow prices of all resources and the ranked recruitment advice, from one search.
     pub fn prices_and_advice(&self) -> (Vec<i64>, Vec<Advice>) {
         let (instance, r, net) = (self.instance, &self.r, self.r.net);
-        let n = net.supply.len();
-        // One search from everything that can give a unit: unmet needs (distance 0) and used
-        // resources (their unit goes back; distance w).
-        let mut sources: Vec<(usize, i64)> = (0..n)
-            .filter(|&i| r.served[i] < net.supply[i])
-            .map(|i| (i, 0))
-            .collect();
-        sources.extend(
-            (0..net.capacity.len())
-                .filter(|&j| r.used[j] > 0)
-                .map(|j| (n + j, r.w[j])),
-        );
+        let (n, m) = (net.supply.len(), net.capacity.len());
+        let policy = instance.policy();
+        let with_runs = !net.run_start.is_empty();
+        // One search from T: the cheapest way to bring one more unit to each node (from an
+        // unserved unit or a unit some resource gives back, and so on).
         let search = &mut self.search.borrow_mut();
-        r.dijkstra(search, &sources, |_, _| {}, |_| false);
-        let shadow_prices = (0..net.capacity.len())
-            .map(|j| match search.dist[n + j] {
-                i64::MAX => 0,
-                d => (r.w[j] - d).max(0),
+        r.dijkstra(search, r.sink(), None, None);
+        // One more unit of capacity at j is a new arc j → T worth the marginal of its next unit.
+        let shadow_prices = (0..m)
+            .map(|j| {
+                let extra = if with_runs {
+                    let res = &instance.resources()[j];
+                    let runs = policy.marginals(res.kind, i64::from(res.capacity) + 1);
+                    runs.last().map_or(0, |r| r.1)
+                } else {
+                    0
+                };
+                match search.dist[n + j] {
+                    i64::MAX => 0,
+                    d => (extra - r.pi[n + j] - d).max(0),
+                }
             })
             .collect();
 
         // A new member in community C serving category c may serve needs of c in C without
-        // skills, at community tier; its unit is worth v − (cost of freeing that need's unit).
+        // skills, at community tier; its one unit is worth the pair's value plus its own
+        // marginal, less the cost of bringing that need one more unit.
+        let member = if with_runs {
+            policy.marginals(Kind::Member, 1).first().map_or(0, |r| r.1)
+        } else {
+            0
+        };
         let areas = instance.areas();
-        let policy = instance.policy();
         let mut best: Vec<((u32, u32), i64)> = Vec::new();
         for (i, need) in instance.needs().iter().enumerate() {
             let Some(community) = areas.ancestor_at(need.area, Level::Community) else {
@@ -387,7 +557,7 @@ impl<'a> Explainer<'a> {
                 continue;
             }
             let value = policy.unit_value(need.priority, need.vulnerable, Level::Community, 0);
-            let rise = value - search.dist[i] - r.u[i];
+            let rise = value + member - search.dist[i] - r.pi[i];
             if value > 0 && rise > 0 {
                 best.push(((need.category.0, community.0), rise));
             }
@@ -418,7 +588,7 @@ fn certificates_in(
     r: &Residual<'_>,
     range: std::ops::Range<usize>,
 ) -> Vec<Option<Certificate>> {
-    let mut s = Search::new(r.net.supply.len() + r.net.capacity.len());
+    let mut s = Search::new(r.pi.len());
     range.map(|i| certify(instance, r, &mut s, i)).collect()
 }
 
@@ -493,8 +663,9 @@ fn bottleneck(
     None
 }
 
-/// The best way to serve one more unit of `i0`: a shortest path from `i0` that ends at a
-/// resource with room, or at a need that gives a unit up.
+/// The best way to serve one more unit of `i0`: the cheapest cycle that takes one of its
+/// unserved units into the network, a shortest path from `i0` to `T` (ending at a resource with
+/// room, or at a need that leaves a unit unserved), closed back to `i0` through its unserved arc.
 fn tradeoff(
     instance: &Instance,
     r: &Residual<'_>,
@@ -502,66 +673,72 @@ fn tradeoff(
     i0: usize,
 ) -> Option<Certificate> {
     let net = r.net;
-    let n = net.supply.len();
-    // Cost of ending at node v, given its distance: a resource with room ends for free; a need
-    // reached along a flow may drop that unit (its price u comes back into the cost).
-    let end_cost = |v: usize, d: i64| -> Option<i64> {
-        if v >= n {
-            (r.used[v - n] < net.capacity[v - n]).then_some(d)
-        } else {
-            (v != i0).then(|| d + r.u[v])
-        }
-    };
-    // Ends are weighed as soon as they are reached, with their current distance (a path of
-    // that cost exists); once the distance being settled reaches the best end, nothing closer
-    // remains, since ending never costs less than the distance.
-    let best = std::cell::Cell::new((i64::MAX, usize::MAX));
-    r.dijkstra(
-        search,
-        &[(i0, 0)],
-        |v, d| {
-            if let Some(c) = end_cost(v, d) {
-                if c < best.get().0 {
-                    best.set((c, v));
-                }
-            }
-        },
-        |d| d >= best.get().0,
-    );
-    let (cost, end) = best.get();
-    if end == usize::MAX {
+    let (n, m) = (net.supply.len(), net.capacity.len());
+    let t = r.sink();
+    r.dijkstra(search, i0, Some(i0), Some(t));
+    let d = search.dist[t];
+    if d == i64::MAX {
         return None;
     }
-    // Walk back: a resource was reached by a need taking a new unit there; a need (other
-    // than i0) by giving up its unit at the resource it was reached from.
-    let mut moves = Vec::new();
-    let mut to = None;
-    let mut v = end;
-    loop {
-        if v >= n {
-            to = Some(v - n);
-            v = r.tail[search.pred[v] as usize] as usize;
-        } else if v == i0 {
-            moves.push((i0, None, to));
-            break;
+    // Closing the cycle: one unserved unit of i0 fewer (through its group's arc, if any).
+    let via = r.unserved_node(i0);
+    let close = if via == t {
+        r.pi[t] - r.pi[i0]
+    } else {
+        let c = r.group_down[via - n - m]?;
+        -c - r.pi[via] + r.pi[t] + r.pi[via] - r.pi[i0]
+    };
+    // The path back from T: each need on it enters from a resource (giving up a unit there) or
+    // from unserved, and leaves to a resource (taking a unit) or to unserved.
+    let arcs = net.arcs();
+    let mut nodes = vec![t];
+    let mut v = t;
+    while v != i0 {
+        let a = search.pred[v] as usize;
+        v = if a < arcs {
+            if v < n {
+                n + net.head[a] as usize
+            } else {
+                r.tail[a] as usize
+            }
+        } else if a < arcs + n {
+            let i = a - arcs;
+            if v == i {
+                r.unserved_node(i)
+            } else {
+                i
+            }
+        } else if a < arcs + n + m {
+            n + (a - arcs - n)
         } else {
-            let from = net.head[search.pred[v] as usize] as usize;
-            moves.push((v, Some(from), to));
-            v = n + from;
-        }
+            n + m + (a - arcs - n - m)
+        };
+        nodes.push(v);
     }
-    moves.reverse();
+    nodes.reverse();
+    let mut moves = Vec::new();
+    for (k, &x) in nodes.iter().enumerate() {
+        if x >= n {
+            continue;
+        }
+        let from = match k.checked_sub(1).map(|p| nodes[p]) {
+            Some(p) if (n..n + m).contains(&p) => Some(p - n),
+            _ => None,
+        };
+        let to = match nodes.get(k + 1) {
+            Some(&q) if (n..n + m).contains(&q) => Some(q - n),
+            _ => None,
+        };
+        moves.push(Move {
+            need: instance.needs()[x].id.clone(),
+            from: from.map(|j| instance.resources()[j].id.clone()),
+            to: to.map(|j| instance.resources()[j].id.clone()),
+            quantity: 1,
+        });
+    }
     Some(Certificate::Tradeoff {
-        moves: moves
-            .into_iter()
-            .map(|(i, from, to)| Move {
-                need: instance.needs()[i].id.clone(),
-                from: from.map(|j| instance.resources()[j].id.clone()),
-                to: to.map(|j| instance.resources()[j].id.clone()),
-                quantity: 1,
-            })
-            .collect(),
-        net_value: -cost,
+        moves,
+        net_value: -(d + close),
     })
 }
 
