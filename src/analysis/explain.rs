@@ -137,8 +137,8 @@ impl<'a> Residual<'a> {
         for g in 0..groups {
             pi[n + m + g] = -d.group[g];
         }
-        for i in 0..n {
-            pi[i] = d.left[i] - net.group_of(i).map_or(0, |g| d.group[g]);
+        for (i, p) in pi.iter_mut().enumerate().take(n) {
+            *p = d.left[i] - net.group_of(i).map_or(0, |g| d.group[g]);
         }
         let (mut next_delta, mut last_delta) = (vec![None; m], vec![None; m]);
         for j in 0..m {
@@ -156,10 +156,10 @@ impl<'a> Residual<'a> {
         }
         let mut unserved = vec![0i64; groups];
         let mut demand = vec![0i64; groups];
-        for i in 0..n {
+        for (i, got) in served.iter().enumerate() {
             if let Some(g) = net.group_of(i) {
                 demand[g] += net.supply[i];
-                unserved[g] += net.supply[i] - served[i];
+                unserved[g] += net.supply[i] - got;
             }
         }
         let (mut group_up, mut group_down) = (vec![None; groups], vec![None; groups]);
