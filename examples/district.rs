@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district --seed N] --out DIR";
+const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district|hard-street|hard-district --seed N] --out DIR";
 
 enum Source {
     Json(PathBuf),
