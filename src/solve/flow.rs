@@ -96,7 +96,7 @@ impl Solver for FlowSolver {
             let mut reduction = Reduction::new(net);
             let (reduced, sol) = self.simplex(std::mem::take(&mut reduction.net))?;
             reduction.net = reduced;
-            reduction.expand(net, &sol)
+            reduction.expand(net, sol)
         } else {
             self.simplex(net.clone())?.1
         };
@@ -200,6 +200,8 @@ impl Simplex {
         let root = (n + m) as u32;
         let csr = head.len() + n;
         let mut cost = value;
+        head.reserve_exact(n);
+        cost.reserve_exact(n);
         head.resize(csr, 0);
         cost.resize(csr, 0);
         // Move each run up by its need's index, last need first, so nothing is overwritten.

@@ -270,56 +270,55 @@ impl Reduction {
     }
 
     /// Splits a solution of the reduced network over the members of each class, filling them
-    /// in index order, and gives every member its class's duals.
-    pub fn expand(&self, net: &Network, sol: &Solution) -> Solution {
-        let red = &self.net;
+    /// in index order, and gives every member its class's duals. The reduced network and its
+    /// flows are dropped before the full network's flows are laid out.
+    pub fn expand(self, net: &Network, sol: Solution) -> Solution {
+        let Reduction {
+            net: red,
+            need_class,
+            resource_class,
+        } = self;
+        let Solution {
+            flow: red_flow,
+            duals: red_duals,
+            stats,
+            ..
+        } = sol;
         let (n, m) = (net.supply.len(), net.capacity.len());
-        let members = |class: &[u32], count: usize| {
-            let mut start = vec![0u32; count + 1];
-            for &c in class.iter().filter(|&&c| c != NONE) {
-                start[c as usize + 1] += 1;
-            }
-            for k in 0..count {
-                start[k + 1] += start[k];
-            }
-            let mut list = vec![0u32; start[count] as usize];
-            let mut fill = start.clone();
-            for (k, &c) in class.iter().enumerate().filter(|(_, &c)| c != NONE) {
-                list[fill[c as usize] as usize] = k as u32;
-                fill[c as usize] += 1;
-            }
-            (start, list)
-        };
-        let (need_start, needs) = members(&self.need_class, red.supply.len());
-        let (res_start, resources) = members(&self.resource_class, red.capacity.len());
+        let resource_classes = red.capacity.len();
 
         // Need classes: each member takes its quantity from the class's arcs in turn.
         // Pieces are (resource class, need, units, value).
         let mut pieces: Vec<(u32, u32, i64, i64)> = Vec::new();
-        for c in 0..red.supply.len() {
-            let mut arcs = red.out(c).filter(|&a| sol.flow[a] > 0);
-            let mut arc = arcs.next();
-            let mut left_on_arc = arc.map_or(0, |a| sol.flow[a]);
-            for &i in &needs[need_start[c] as usize..need_start[c + 1] as usize] {
-                let mut room = net.supply[i as usize];
-                while let (Some(a), true) = (arc, room > 0) {
-                    let x = room.min(left_on_arc);
-                    pieces.push((red.head[a], i, x, red.value[a]));
-                    room -= x;
-                    left_on_arc -= x;
-                    if left_on_arc == 0 {
-                        arc = arcs.next();
-                        left_on_arc = arc.map_or(0, |a| sol.flow[a]);
+        {
+            let (start, needs) = members(&need_class, red.supply.len());
+            for c in 0..red.supply.len() {
+                let mut arcs = red.out(c).filter(|&a| red_flow[a] > 0);
+                let mut arc = arcs.next();
+                let mut left_on_arc = arc.map_or(0, |a| red_flow[a]);
+                for &i in &needs[start[c] as usize..start[c + 1] as usize] {
+                    let mut room = net.supply[i as usize];
+                    while let (Some(a), true) = (arc, room > 0) {
+                        let x = room.min(left_on_arc);
+                        pieces.push((red.head[a], i, x, red.value[a]));
+                        room -= x;
+                        left_on_arc -= x;
+                        if left_on_arc == 0 {
+                            arc = arcs.next();
+                            left_on_arc = arc.map_or(0, |a| red_flow[a]);
+                        }
                     }
                 }
             }
         }
+        drop((red, red_flow));
         // Resource classes: each member takes its capacity from the pieces in turn.
         pieces.sort_unstable_by_key(|p| (p.0, p.1));
+        let (start, resources) = members(&resource_class, resource_classes);
         let mut flow = vec![0i64; net.arcs()];
         let mut k = 0;
-        for c in 0..red.capacity.len() {
-            let mut members = resources[res_start[c] as usize..res_start[c + 1] as usize].iter();
+        for c in 0..resource_classes {
+            let mut members = resources[start[c] as usize..start[c + 1] as usize].iter();
             let mut member = members.next();
             let mut room = member.map_or(0, |&j| net.capacity[j as usize]);
             while k < pieces.len() && pieces[k].0 as usize == c {
@@ -345,16 +344,17 @@ impl Reduction {
                 k += 1;
             }
         }
+        drop(pieces);
         let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
-        let duals = sol.duals.as_ref().map(|d| {
+        let duals = red_duals.map(|d| {
             let mut left: Vec<i64> = (0..n)
-                .map(|i| match self.need_class[i] {
+                .map(|i| match need_class[i] {
                     NONE => 0,
                     c => d.left[c as usize],
                 })
                 .collect();
             let mut right: Vec<i64> = (0..m)
-                .map(|j| match self.resource_class[j] {
+                .map(|j| match resource_class[j] {
                     NONE => 0,
                     c => d.right[c as usize],
                 })
@@ -363,8 +363,8 @@ impl Reduction {
                 net,
                 &mut left,
                 &mut right,
-                |i| self.need_class[i] != NONE,
-                |j| self.resource_class[j] != NONE,
+                |i| need_class[i] != NONE,
+                |j| resource_class[j] != NONE,
             );
             Duals { left, right }
         });
@@ -372,7 +372,25 @@ impl Reduction {
             flow,
             objective,
             duals,
-            stats: sol.stats,
+            stats,
         }
     }
+}
+
+/// The members of each class, class by class in index order: offsets and the list.
+fn members(class: &[u32], count: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; count + 1];
+    for &c in class.iter().filter(|&&c| c != NONE) {
+        start[c as usize + 1] += 1;
+    }
+    for k in 0..count {
+        start[k + 1] += start[k];
+    }
+    let mut list = vec![0u32; start[count] as usize];
+    let mut fill = start.clone();
+    for (k, &c) in class.iter().enumerate().filter(|(_, &c)| c != NONE) {
+        list[fill[c as usize] as usize] = k as u32;
+        fill[c as usize] += 1;
+    }
+    (start, list)
 }
