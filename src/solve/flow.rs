@@ -22,7 +22,7 @@
 //! subtree is a stretch of the thread, and after renumbering it is mostly a stretch of memory.
 
 use super::reduce::Reduction;
-use super::{verify, Duals, Network, Solution, SolveError, Solver, Stats};
+use super::{complete_duals, verify, Duals, Network, Solution, SolveError, Solver, Stats};
 
 const NONE: u32 = u32::MAX;
 /// Block length for pricing, as a multiple of √arcs. LEMON uses 1.0; on generated district
@@ -98,7 +98,7 @@ impl Solver for FlowSolver {
             reduction.net = reduced;
             reduction.expand(net, sol)
         } else {
-            self.simplex(net.clone())?.1
+            self.unreduced(net)?
         };
         verify(net, &sol)?;
         Ok(sol)
@@ -106,6 +106,46 @@ impl Solver for FlowSolver {
 }
 
 impl FlowSolver {
+    /// Solves a copy of `net` without the arcs that can never carry flow (from needs without
+    /// supply, into resources without capacity) and maps the answer back.
+    fn unreduced(&self, net: &Network) -> Result<Solution, SolveError> {
+        let mut copy = Network {
+            supply: net.supply.clone(),
+            capacity: net.capacity.clone(),
+            start: Vec::with_capacity(net.supply.len() + 1),
+            head: Vec::new(),
+            value: Vec::new(),
+        };
+        let mut original = Vec::new();
+        copy.start.push(0);
+        for i in 0..net.supply.len() {
+            for a in net.out(i) {
+                if net.supply[i] > 0 && net.capacity[net.head[a] as usize] > 0 {
+                    copy.head.push(net.head[a]);
+                    copy.value.push(net.value[a]);
+                    original.push(a);
+                }
+            }
+            copy.start.push(copy.head.len() as u32);
+        }
+        let (_, sol) = self.simplex(copy)?;
+        let mut flow = vec![0; net.arcs()];
+        for (k, &a) in original.iter().enumerate() {
+            flow[a] = sol.flow[k];
+        }
+        let duals = sol.duals.map(|mut d| {
+            complete_duals(
+                net,
+                &mut d.left,
+                &mut d.right,
+                |i| net.supply[i] > 0,
+                |j| net.capacity[j] > 0,
+            );
+            d
+        });
+        Ok(Solution { flow, duals, ..sol })
+    }
+
     /// Solves `net`, giving it back unchanged together with an optimal solution.
     fn simplex(&self, net: Network) -> Result<(Network, Solution), SolveError> {
         let mut s = Simplex::new(net);
