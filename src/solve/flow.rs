@@ -23,6 +23,7 @@
 
 use super::reduce::Reduction;
 use super::{complete_duals, verify, Duals, Network, Solution, SolveError, Solver, Stats};
+use std::collections::BinaryHeap;
 
 const NONE: u32 = u32::MAX;
 /// Block length for pricing, as a multiple of √arcs, and how many candidates pricing keeps, as
@@ -200,7 +201,7 @@ struct Simplex {
     // Pivot state.
     block: usize,
     /// Candidates kept between searches: (reduced cost, arc, run).
-    candidates: Vec<(i64, u32, u32)>,
+    candidates: BinaryHeap<(i64, u32, u32)>,
     /// How many candidates a search must know, and keeps.
     list: usize,
     /// The next run to price: needs `0..n`, then chunks of capacity arcs.
@@ -286,7 +287,7 @@ impl Simplex {
             last_succ: vec![NONE; nodes],
             root,
             block: block.max(10),
-            candidates: Vec::new(),
+            candidates: BinaryHeap::new(),
             list: ((block as f64 * HEAD_FACTOR) as usize).max(3),
             next_run: 0,
             dirty: Vec::new(),
@@ -577,15 +578,29 @@ impl Simplex {
     fn entering_arc(&mut self) -> Option<Entering> {
         let n = self.n;
         let runs = n + self.m().div_ceil(CHUNK);
-        let mut cands = std::mem::take(&mut self.candidates);
-        cands.retain_mut(|c| {
+        let keep = self.list + 1;
+        let mut kept = std::mem::take(&mut self.candidates).into_vec();
+        kept.retain_mut(|c| {
             c.0 = self.price(c.1, c.2).0;
             c.0 < 0
         });
+        // The best `keep` so far, the worst on top; only arcs below `bound` can join.
+        let mut cands = BinaryHeap::from(kept);
+        let mut bound = 0;
+        let add = |cands: &mut BinaryHeap<(i64, u32, u32)>, bound: &mut i64, c| {
+            cands.push(c);
+            if cands.len() > keep {
+                cands.pop();
+            }
+            if cands.len() == keep {
+                *bound = cands.peek().map_or(0, |top| top.0);
+            }
+        };
+        if cands.len() == keep {
+            bound = cands.peek().map_or(0, |top| top.0);
+        }
         let mut count = 0;
         let mut r = self.next_run;
-        // Only arcs below `bound` can still make the list once it holds `4 · list`.
-        let mut bound = 0;
         for _ in 0..runs {
             if r < n {
                 let (lo, hi) = (self.first[r] as usize, self.first[r + 1] as usize);
@@ -594,15 +609,10 @@ impl Simplex {
                 for (k, (&t, &c)) in heads.iter().zip(costs).enumerate() {
                     let c = c + pi_s - self.pi[t as usize];
                     if c < bound {
-                        cands.push((c, (lo + k) as u32, r as u32));
+                        add(&mut cands, &mut bound, (c, (lo + k) as u32, r as u32));
                     }
                 }
                 count += hi - lo;
-                if cands.len() >= 4 * self.list {
-                    cands.select_nth_unstable(self.list);
-                    cands.truncate(self.list + 1);
-                    bound = cands[self.list].0;
-                }
             } else {
                 let lo = (r - n) * CHUNK;
                 let hi = (lo + CHUNK).min(self.m());
@@ -611,7 +621,7 @@ impl Simplex {
                     let v = self.label[n + j];
                     let c = i64::from(self.cap_state[j]) * (self.pi[v as usize] - pi_t);
                     if c < bound {
-                        cands.push((c, (self.csr + j) as u32, r as u32));
+                        add(&mut cands, &mut bound, (c, (self.csr + j) as u32, r as u32));
                     }
                 }
                 count += hi - lo;
@@ -628,17 +638,13 @@ impl Simplex {
             }
         }
         self.next_run = r;
-        let keep = (self.list + 1).min(cands.len());
-        if keep < cands.len() {
-            cands.select_nth_unstable(keep - 1);
-            cands.truncate(keep);
-        }
+        let mut cands = cands.into_vec();
         let best = (0..cands.len()).min_by_key(|&k| cands[k]);
         let entering = best.map(|k| {
             let (_, arc, run) = cands.swap_remove(k);
             self.price(arc, run).1
         });
-        self.candidates = cands;
+        self.candidates = BinaryHeap::from(cands);
         entering
     }
 
