@@ -32,6 +32,10 @@ const NONE: u32 = u32::MAX;
 /// plain block search at 0.3, which was the best block search.
 const BLOCK_FACTOR: f64 = 0.15;
 const HEAD_FACTOR: f64 = 0.1;
+/// A search that has found some candidates stops after this many blocks even when it has
+/// fewer than it keeps: near the optimum few arcs may enter, and searching on for more scanned
+/// most of the network per pivot (30% fewer arcs scanned on the hard district).
+const MAX_BLOCKS: usize = 20;
 /// Renumber the nodes in thread order once the potential updates since the last renumbering
 /// have walked this many times the size of the tree and arc arrays (a renumbering rewrites
 /// every arc's head).
@@ -573,8 +577,8 @@ impl Simplex {
     /// Altering candidate list (LEMON's `ALTERING_LIST` rule) over runs: re-price the few best
     /// candidates kept from earlier searches, add every arc that may enter from needs' runs
     /// (and chunks of capacity arcs) scanned from where the last search stopped, block by
-    /// block of about `block` arcs until `list` candidates are known, enter the best and keep
-    /// the next `list`.
+    /// block of about `block` arcs until `list` candidates are known (or some are, after
+    /// `MAX_BLOCKS` blocks), enter the best and keep the next `list`.
     fn entering_arc(&mut self) -> Option<Entering> {
         let n = self.n;
         let runs = n + self.m().div_ceil(CHUNK);
@@ -599,7 +603,7 @@ impl Simplex {
         if cands.len() == keep {
             bound = cands.peek().map_or(0, |top| top.0);
         }
-        let mut count = 0;
+        let (mut count, mut blocks) = (0, 0);
         let mut r = self.next_run;
         for _ in 0..runs {
             if r < n {
@@ -631,7 +635,8 @@ impl Simplex {
                 r = 0;
             }
             if count >= self.block {
-                if cands.len() >= self.list {
+                blocks += 1;
+                if cands.len() >= self.list || (!cands.is_empty() && blocks >= MAX_BLOCKS) {
                     break;
                 }
                 count = 0;
