@@ -213,6 +213,8 @@ struct Simplex {
     dirty: Vec<u32>,
     /// Nodes walked by potential updates since the last renumbering.
     walked: u64,
+    /// Renumber when `walked` passes this.
+    renumber_at: u64,
 }
 
 /// An entering arc with its ends (current node numbers).
@@ -296,6 +298,7 @@ impl Simplex {
             next_run: 0,
             dirty: Vec::new(),
             walked: 0,
+            renumber_at: RENUMBER_AFTER * (csr + m + nodes) as u64,
         }
     }
 
@@ -968,7 +971,6 @@ impl Simplex {
     fn run(&mut self, limit: u64) -> Result<Stats, SolveError> {
         let mut stats = Stats::default();
         let mut streak = 0;
-        let renumber_at = RENUMBER_AFTER * (self.arcs() + self.nodes()) as u64;
         while let Some(e) = self.entering_arc() {
             if stats.pivots == limit {
                 return Err(SolveError::LimitReached("network simplex pivot limit"));
@@ -990,7 +992,7 @@ impl Simplex {
             if p.leaves {
                 self.update_tree(&p, in_flow);
                 self.update_potentials(&p);
-                if self.walked > renumber_at {
+                if self.walked > self.renumber_at {
                     self.renumber();
                     self.walked = 0;
                 }
@@ -1060,5 +1062,63 @@ impl Simplex {
             stats: Stats::default(),
         };
         (net, sol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::Rng;
+
+    /// A random network with ties, zero supplies and capacities, and repeated arcs.
+    fn network(rng: &mut Rng) -> Network {
+        let (n, m) = (rng.range(1, 30) as usize, rng.range(1, 30) as usize);
+        let mut net = Network {
+            supply: (0..n).map(|_| rng.range(0, 6)).collect(),
+            capacity: (0..m).map(|_| rng.range(0, 6)).collect(),
+            start: vec![0],
+            ..Network::default()
+        };
+        for _ in 0..n {
+            for _ in 0..rng.range(0, 12) {
+                net.head.push(rng.range(0, m as i64 - 1) as u32);
+                net.value.push(rng.range(1, 8) * 10);
+            }
+            net.start.push(net.head.len() as u32);
+        }
+        net
+    }
+
+    /// Renumbering after every pivot that walks, from either start, still ends at a proof of
+    /// optimality with the same optimum, and gives the network back unchanged.
+    #[test]
+    fn renumbering_after_every_pivot_keeps_the_optimum() {
+        let mut rng = Rng::new(14);
+        let mut renumbered = 0;
+        for _ in 0..500 {
+            let net = network(&mut rng);
+            let plain = FlowSolver {
+                reduce: false,
+                ..FlowSolver::default()
+            };
+            let want = plain.solve(&net).map(|s| s.objective);
+            for warm in [false, true] {
+                let mut s = Simplex::new(net.clone());
+                s.renumber_at = 0;
+                if warm {
+                    s.greedy_tree();
+                } else {
+                    s.empty_tree();
+                }
+                let before = s.label.clone();
+                assert!(s.run(1_000_000).is_ok());
+                renumbered += usize::from(s.label != before);
+                let (back, sol) = s.finish();
+                assert_eq!(back, net);
+                assert_eq!(verify(&net, &sol), Ok(()));
+                assert_eq!(Ok(sol.objective), want);
+            }
+        }
+        assert!(renumbered > 100, "only {renumbered} solves renumbered");
     }
 }

@@ -92,8 +92,10 @@ fn classes<K: Ord + Copy>(
 }
 
 /// Marks of one need's arcs by resource class: which need marked each class last, and the
-/// value of its arcs into it (every member of a class has the same arcs, so a need's arcs into
-/// one class all have the same value).
+/// best value of its arcs into it. Every member of a class has the same arcs, so a need's arcs
+/// into one class all have the same value, unless the need repeats an arc to a resource of
+/// its own (a class of one) at another value; the best one then stands for all, as extra
+/// uncapacitated arcs between the same ends at lower values never carry flow in an optimum.
 struct Marks {
     by: Vec<u32>,
     value: Vec<i64>,
@@ -111,11 +113,16 @@ impl Marks {
     fn mark(&mut self, net: &Network, class: &[u32], i: usize) -> usize {
         let mut count = 0;
         for a in net.out(i) {
-            let c = class[net.head[a] as usize];
-            if c != NONE && self.by[c as usize] != i as u32 {
-                self.by[c as usize] = i as u32;
-                self.value[c as usize] = net.value[a];
+            let c = class[net.head[a] as usize] as usize;
+            if c == NONE as usize {
+                continue;
+            }
+            if self.by[c] != i as u32 {
+                self.by[c] = i as u32;
+                self.value[c] = net.value[a];
                 count += 1;
+            } else {
+                self.value[c] = self.value[c].max(net.value[a]);
             }
         }
         count
@@ -240,28 +247,27 @@ impl Reduction {
                 }
             }
         }
-        // Each class's arcs: its first need's arcs, one per resource class.
+        // Each class's arcs: its first need's arcs, one per resource class at the best value,
+        // in the order of first appearance.
         let mut marks = Marks::new(rc);
-        let total: usize = first
-            .iter()
-            .map(|&i| marks.mark(net, &resource_class, i as usize))
-            .sum();
-        let mut marks = Marks::new(rc);
-        reduced.head.reserve_exact(total);
-        reduced.value.reserve_exact(total);
+        let mut emitted = vec![NONE; rc];
         reduced.start.push(0);
         for &i in &first {
             let i = i as usize;
+            marks.mark(net, &resource_class, i);
             for a in net.out(i) {
                 let c = resource_class[net.head[a] as usize];
-                if c != NONE && marks.by[c as usize] != i as u32 {
-                    marks.by[c as usize] = i as u32;
+                if c != NONE && emitted[c as usize] != i as u32 {
+                    emitted[c as usize] = i as u32;
                     reduced.head.push(c);
-                    reduced.value.push(net.value[a]);
+                    reduced.value.push(marks.value[c as usize]);
                 }
             }
             reduced.start.push(reduced.head.len() as u32);
         }
+        // Large vectors give back what doubling reserved in place.
+        reduced.head.shrink_to_fit();
+        reduced.value.shrink_to_fit();
         Reduction {
             net: reduced,
             need_class,
