@@ -21,7 +21,7 @@
 //! potential updates have walked many nodes, the nodes are renumbered in thread order: a moved
 //! subtree is a stretch of the thread, and after renumbering it is mostly a stretch of memory.
 
-use super::reduce::Reduction;
+use super::reduce::{Reduction, TreeSolution};
 use super::{complete_duals, verify, Duals, Network, Solution, SolveError, Solver, Stats};
 use std::collections::BinaryHeap;
 
@@ -137,24 +137,28 @@ impl FlowSolver {
         }
         let (_, sol) = self.simplex(copy)?;
         let mut flow = vec![0; net.arcs()];
-        for (k, &a) in original.iter().enumerate() {
-            flow[a] = sol.flow[k];
+        for &(k, x) in &sol.flow {
+            flow[original[k as usize]] = x;
         }
-        let duals = sol.duals.map(|mut d| {
-            complete_duals(
-                net,
-                &mut d.left,
-                &mut d.right,
-                |i| net.supply[i] > 0,
-                |j| net.capacity[j] > 0,
-            );
-            d
-        });
-        Ok(Solution { flow, duals, ..sol })
+        let mut d = sol.duals;
+        complete_duals(
+            net,
+            &mut d.left,
+            &mut d.right,
+            |i| net.supply[i] > 0,
+            |j| net.capacity[j] > 0,
+        );
+        let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+        Ok(Solution {
+            flow,
+            objective,
+            duals: Some(d),
+            stats: sol.stats,
+        })
     }
 
     /// Solves `net`, giving it back unchanged together with an optimal solution.
-    fn simplex(&self, net: Network) -> Result<(Network, Solution), SolveError> {
+    fn simplex(&self, net: Network) -> Result<(Network, TreeSolution), SolveError> {
         let mut s = Simplex::new(net);
         if self.warm_start {
             s.greedy_tree();
@@ -1001,22 +1005,23 @@ impl Simplex {
         Ok(stats)
     }
 
-    /// Gives the network back as it came, with the flows and LP duals (normalised so that the
-    /// sink's potential is 0).
-    fn finish(self) -> (Network, Solution) {
+    /// Gives the network back as it came, with the flows (only arcs of the tree carry any)
+    /// and LP duals (normalised so that the sink's potential is 0).
+    fn finish(self) -> (Network, TreeSolution) {
         let n = self.n;
         let pairs = self.csr - n;
-        let mut flow = vec![0i64; pairs];
+        let mut flow = Vec::new();
         for (v, &a) in self.pred.iter().enumerate() {
             let a = a as usize;
-            if v == self.root as usize || a >= self.csr {
+            if v == self.root as usize || a >= self.csr || self.pred_flow[v] == 0 {
                 continue;
             }
             let i = self.need_of(a);
             if a != self.unserved_arc(i) {
-                flow[a - i] = self.pred_flow[v];
+                flow.push(((a - i) as u32, self.pred_flow[v]));
             }
         }
+        flow.sort_unstable();
         let t = self.pi[self.root as usize];
         let left: Vec<i64> = (0..n)
             .map(|i| self.pi[self.label[i] as usize] - t)
@@ -1054,11 +1059,9 @@ impl Simplex {
             head,
             value: cost,
         };
-        let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
-        let sol = Solution {
+        let sol = TreeSolution {
             flow,
-            objective,
-            duals: Some(Duals { left, right }),
+            duals: Duals { left, right },
             stats: Stats::default(),
         };
         (net, sol)
@@ -1113,8 +1116,19 @@ mod tests {
                 let before = s.label.clone();
                 assert!(s.run(1_000_000).is_ok());
                 renumbered += usize::from(s.label != before);
-                let (back, sol) = s.finish();
+                let (back, tree) = s.finish();
                 assert_eq!(back, net);
+                let mut flow = vec![0; net.arcs()];
+                for &(a, x) in &tree.flow {
+                    flow[a as usize] = x;
+                }
+                let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+                let sol = Solution {
+                    flow,
+                    objective,
+                    duals: Some(tree.duals),
+                    stats: tree.stats,
+                };
                 assert_eq!(verify(&net, &sol), Ok(()));
                 assert_eq!(Ok(sol.objective), want);
             }

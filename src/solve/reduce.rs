@@ -14,9 +14,20 @@
 //! On generated district instances this merges 46,000 resources into 27,500 classes and
 //! 100,000 needs into 58,000, and cuts 5.9 M arcs to 1.8 M.
 
-use super::{complete_duals, Duals, Network, Solution};
+use super::{complete_duals, Duals, Network, Solution, Stats};
 
 const NONE: u32 = u32::MAX;
+
+/// An optimal solution as the simplex leaves it: the arcs that carry flow (the tree's, at most
+/// one per node), ascending, with optimal duals.
+pub(crate) struct TreeSolution {
+    /// (arc, units) for every arc with flow.
+    pub flow: Vec<(u32, i64)>,
+    /// Optimal duals.
+    pub duals: Duals,
+    /// Work counters.
+    pub stats: Stats,
+}
 
 /// A reduced network and the classes behind it.
 pub(crate) struct Reduction {
@@ -278,17 +289,16 @@ impl Reduction {
     /// Splits a solution of the reduced network over the members of each class, filling them
     /// in index order, and gives every member its class's duals. The reduced network and its
     /// flows are dropped before the full network's flows are laid out.
-    pub fn expand(self, net: &Network, sol: Solution) -> Solution {
+    pub fn expand(self, net: &Network, sol: TreeSolution) -> Solution {
         let Reduction {
             net: red,
             need_class,
             resource_class,
         } = self;
-        let Solution {
+        let TreeSolution {
             flow: red_flow,
-            duals: red_duals,
+            duals: d,
             stats,
-            ..
         } = sol;
         let (n, m) = (net.supply.len(), net.capacity.len());
         let resource_classes = red.capacity.len();
@@ -298,20 +308,23 @@ impl Reduction {
         let mut pieces: Vec<(u32, u32, i64, i64)> = Vec::new();
         {
             let (start, needs) = members(&need_class, red.supply.len());
+            let mut flowing = red_flow.iter().filter(|f| f.1 > 0).peekable();
             for c in 0..red.supply.len() {
-                let mut arcs = red.out(c).filter(|&a| red_flow[a] > 0);
+                let end = red.start[c + 1];
+                let mut arcs = std::iter::from_fn(|| flowing.next_if(|f| f.0 < end));
                 let mut arc = arcs.next();
-                let mut left_on_arc = arc.map_or(0, |a| red_flow[a]);
+                let mut left_on_arc = arc.map_or(0, |f| f.1);
                 for &i in &needs[start[c] as usize..start[c + 1] as usize] {
                     let mut room = net.supply[i as usize];
-                    while let (Some(a), true) = (arc, room > 0) {
+                    while let (Some(&(a, _)), true) = (arc, room > 0) {
                         let x = room.min(left_on_arc);
+                        let a = a as usize;
                         pieces.push((red.head[a], i, x, red.value[a]));
                         room -= x;
                         left_on_arc -= x;
                         if left_on_arc == 0 {
                             arc = arcs.next();
-                            left_on_arc = arc.map_or(0, |a| red_flow[a]);
+                            left_on_arc = arc.map_or(0, |f| f.1);
                         }
                     }
                 }
@@ -352,7 +365,7 @@ impl Reduction {
         }
         drop(pieces);
         let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
-        let duals = red_duals.map(|d| {
+        let duals = {
             let mut left: Vec<i64> = (0..n)
                 .map(|i| match need_class[i] {
                     NONE => 0,
@@ -373,11 +386,11 @@ impl Reduction {
                 |j| resource_class[j] != NONE,
             );
             Duals { left, right }
-        });
+        };
         Solution {
             flow,
             objective,
-            duals,
+            duals: Some(duals),
             stats,
         }
     }
