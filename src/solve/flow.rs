@@ -1,4 +1,4 @@
-//! The exact flow solver: a primal network simplex with block-search pivoting, strongly
+//! The exact flow solver: a primal network simplex with candidate-list pricing, strongly
 //! feasible spanning trees (no cycling) and a greedy warm start.
 //!
 //! The transportation network becomes a min-cost flow on `n + m + 1` nodes: needs `0..n`
@@ -17,7 +17,8 @@
 //! these arcs are uncapacitated, so outside the tree they sit at zero flow and need no state,
 //! and inside it their reduced cost is exactly 0. Flows live on the nodes (the flow on each
 //! node's tree arc); only the capacity arcs keep a state. The network's own arrays are taken
-//! over and given back, so the simplex adds little beyond the tree. Every few pivots, when the
+//! over and given back, so the simplex adds little beyond the tree, and the answer is the
+//! tree's flowing arcs, not a vector over all arcs. Every few pivots, when the
 //! potential updates have walked many nodes, the nodes are renumbered in thread order: a moved
 //! subtree is a stretch of the thread, and after renumbering it is mostly a stretch of memory.
 
@@ -47,7 +48,7 @@ const DOWN: i8 = -1;
 const LOWER: i8 = 1;
 const TREE: i8 = 0;
 const UPPER: i8 = -1;
-/// Capacity arcs are priced in chunks of this many, between the needs' runs.
+/// Capacity arcs are priced in chunks of this many, after the needs' runs.
 const CHUNK: usize = 64;
 
 /// The exact network simplex solver (the default backend, `flow`).
