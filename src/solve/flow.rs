@@ -24,7 +24,6 @@
 
 use super::reduce::{Reduction, TreeSolution};
 use super::{complete_duals, verify, Duals, Network, Solution, SolveError, Solver, Stats};
-use std::collections::BinaryHeap;
 
 const NONE: u32 = u32::MAX;
 /// Block length for pricing, as a multiple of √arcs, and how many candidates pricing keeps, as
@@ -210,7 +209,7 @@ struct Simplex {
     // Pivot state.
     block: usize,
     /// Candidates kept between searches: (reduced cost, arc, run).
-    candidates: BinaryHeap<(i64, u32, u32)>,
+    candidates: Vec<(i64, u32, u32)>,
     /// How many candidates a search must know, and keeps.
     list: usize,
     /// The next run to price: needs `0..n`, then chunks of capacity arcs.
@@ -298,7 +297,7 @@ impl Simplex {
             last_succ: vec![NONE; nodes],
             root,
             block: block.max(10),
-            candidates: BinaryHeap::new(),
+            candidates: Vec::new(),
             list: ((block as f64 * HEAD_FACTOR) as usize).max(3),
             next_run: 0,
             dirty: Vec::new(),
@@ -591,26 +590,29 @@ impl Simplex {
         let n = self.n;
         let runs = n + self.m().div_ceil(CHUNK);
         let keep = self.list + 1;
-        let mut kept = std::mem::take(&mut self.candidates).into_vec();
-        kept.retain_mut(|c| {
+        let mut cands = std::mem::take(&mut self.candidates);
+        cands.retain_mut(|c| {
             c.0 = self.price(c.1, c.2).0;
             c.0 < 0
         });
-        // The best `keep` so far, the worst on top; only arcs below `bound` can join.
-        let mut cands = BinaryHeap::from(kept);
-        let mut bound = 0;
-        let add = |cands: &mut BinaryHeap<(i64, u32, u32)>, bound: &mut i64, c| {
-            cands.push(c);
-            if cands.len() > keep {
+        // The best `keep` so far, best first (ties in the order found); once full, only arcs
+        // below `bound`, the last one's reduced cost, can join.
+        cands.sort_by_key(|c| c.0);
+        let add = |cands: &mut Vec<(i64, u32, u32)>, bound: &mut i64, c: (i64, u32, u32)| {
+            if cands.len() == keep {
                 cands.pop();
             }
+            let at = cands.partition_point(|x| x.0 <= c.0);
+            cands.insert(at, c);
             if cands.len() == keep {
-                *bound = cands.peek().map_or(0, |top| top.0);
+                *bound = cands[keep - 1].0;
             }
         };
-        if cands.len() == keep {
-            bound = cands.peek().map_or(0, |top| top.0);
-        }
+        let mut bound = if cands.len() == keep {
+            cands[keep - 1].0
+        } else {
+            0
+        };
         let (mut count, mut blocks) = (0, 0);
         let mut r = self.next_run;
         for _ in 0..runs {
@@ -651,13 +653,11 @@ impl Simplex {
             }
         }
         self.next_run = r;
-        let mut cands = cands.into_vec();
-        let best = (0..cands.len()).min_by_key(|&k| cands[k]);
-        let entering = best.map(|k| {
-            let (_, arc, run) = cands.swap_remove(k);
+        let entering = (!cands.is_empty()).then(|| {
+            let (_, arc, run) = cands.remove(0);
             self.price(arc, run).1
         });
-        self.candidates = BinaryHeap::from(cands);
+        self.candidates = cands;
         entering
     }
 
