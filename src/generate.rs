@@ -419,28 +419,9 @@ pub fn generate(shape: &Shape, seed: u64) -> InstanceData {
                 serves: Some(serves),
                 skills: pick_skills(&mut rng, skill_list, &categories, 0.3),
                 categories,
-                capacity: rng.range(
-                    0,
-                    if hard {
-                        std::env::var("DJ_MCAP")
-                            .ok()
-                            .and_then(|s| s.parse().ok())
-                            .unwrap_or(4)
-                    } else {
-                        4
-                    },
-                ),
+                capacity: rng.range(0, 4),
                 unit_cost: 0,
-                window: rng
-                    .chance(if hard {
-                        std::env::var("DJ_MWIN")
-                            .ok()
-                            .and_then(|s| s.parse().ok())
-                            .unwrap_or(0.3)
-                    } else {
-                        0.3
-                    })
-                    .then(|| window(&mut rng, 5, 20)),
+                window: rng.chance(0.3).then(|| window(&mut rng, 5, 20)),
             },
         );
     }
