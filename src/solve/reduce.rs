@@ -168,17 +168,24 @@ impl Reduction {
         // Group, then confirm: a member equals its group's first resource when no need sends it
         // two arcs and each of its arcs has a twin into the first resource (equal lengths then
         // make the lists equal).
-        let (mut first_of, _) = classes(&keys, |_, _| true);
-        let mut group_first = vec![NONE; first_of.len()];
+        let (group, _) = classes(&keys, |_, _| true);
+        let mut first_of = vec![NONE; m];
+        let mut group_first = vec![NONE; m];
         for j in 0..m {
-            if first_of[j] != NONE && group_first[first_of[j] as usize] == NONE {
-                group_first[first_of[j] as usize] = j as u32;
+            if group[j] != NONE {
+                let g = group[j] as usize;
+                if group_first[g] == NONE {
+                    group_first[g] = j as u32;
+                }
+                first_of[j] = group_first[g];
             }
         }
-        for r in first_of.iter_mut().filter(|r| **r != NONE) {
-            *r = group_first[*r as usize];
-        }
         drop(group_first);
+        // Needs: hash each one's arcs to resource classes (a sum, so no sorting: a need has
+        // as many arcs into a class as the class has members, the same for every need), in the
+        // same pass, with the groups for classes; if a group does not hold up, again below.
+        let need_key = |h: u64, count: u32| (count > 0).then_some((h, count));
+        let mut keys_of_needs: Vec<Option<(u64, u32)>> = vec![None; n];
         let mut differs = vec![false; m];
         let mut seen_by = vec![NONE; m];
         let mut seen_value = vec![0i64; m];
@@ -190,34 +197,32 @@ impl Reduction {
                 seen_by[j] = i as u32;
                 seen_value[j] = v;
             }
+            let (mut h, mut count) = (0u64, 0u32);
             for (j, v) in arcs(i) {
                 let r = first_of[j] as usize;
                 if r != j && (seen_by[r] != i as u32 || seen_value[r] != v) {
                     differs[j] = true;
                 }
+                h = h.wrapping_add(spread(group[j], v));
+                count += 1;
             }
+            keys_of_needs[i] = need_key(h, count);
         }
         drop((seen_by, seen_value));
         let (resource_class, rc) = classes(&keys, |r, j| first_of[j] as usize == r && !differs[j]);
-        drop((keys, first_of, differs, degree));
-
-        // Needs: hash each one's arcs to resource classes (a sum, so no sorting: a need has
-        // as many arcs into a class as the class has members, the same for every need), then
-        // confirm each member against its group's first need by marks.
-        let keys: Vec<Option<(u64, u32)>> = (0..n)
-            .map(|i| {
-                let mut h = 0u64;
-                let mut count = 0u32;
-                for a in net.out(i).filter(|_| takes_part(i)) {
-                    let c = resource_class[net.head[a] as usize];
-                    if c != NONE {
-                        h = h.wrapping_add(spread(c, net.value[a]));
-                        count += 1;
-                    }
+        if resource_class != group {
+            for i in (0..n).filter(|&i| takes_part(i)) {
+                let (mut h, mut count) = (0u64, 0u32);
+                for (j, v) in arcs(i) {
+                    h = h.wrapping_add(spread(resource_class[j], v));
+                    count += 1;
                 }
-                (count > 0).then_some((h, count))
-            })
-            .collect();
+                keys_of_needs[i] = need_key(h, count);
+            }
+        }
+        drop((keys, group, first_of, differs, degree));
+        let keys = keys_of_needs;
+        // Confirm each need against its group's first need by marks.
         let mut first_marks = Marks::new(rc);
         let mut marks = Marks::new(rc);
         let mut first_need = NONE;
