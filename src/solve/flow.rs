@@ -13,7 +13,8 @@
 //! are checked by [`Network::check`] before solving.
 //!
 //! The layout is lean. A need's arcs are one run of a compressed list, its unserved arc to `T`
-//! last, so pricing walks needs in order and reads only each arc's head and cost (12 bytes):
+//! last, so pricing walks needs in order and reads only each arc's head and cost (8 bytes, as
+//! costs are kept in 32 bits whenever every value fits, as for every validated instance):
 //! these arcs are uncapacitated, so outside the tree they sit at zero flow and need no state,
 //! and inside it their reduced cost is exactly 0. Flows live on the nodes (the flow on each
 //! node's tree arc); only the capacity arcs keep a state. The network's own arrays are taken
@@ -157,9 +158,21 @@ impl FlowSolver {
         })
     }
 
-    /// Solves `net`, giving it back unchanged together with an optimal solution.
+    /// Solves `net`, giving it back unchanged together with an optimal solution; costs are
+    /// kept in 32 bits when every value fits.
     fn simplex(&self, net: Network) -> Result<(Network, TreeSolution), SolveError> {
-        let mut s = Simplex::new(net);
+        let narrow = net
+            .value
+            .iter()
+            .all(|&v| v.unsigned_abs() <= i32::MAX as u64);
+        if narrow {
+            self.run(Simplex::<i32>::new(net))
+        } else {
+            self.run(Simplex::<i64>::new(net))
+        }
+    }
+
+    fn run<C: Cost>(&self, mut s: Simplex<C>) -> Result<(Network, TreeSolution), SolveError> {
         if self.warm_start {
             s.greedy_tree();
         } else {
@@ -175,9 +188,15 @@ impl FlowSolver {
     }
 }
 
+/// How the simplex stores a cost: `i32` when every value fits (with its head, 8 bytes an arc
+/// for pricing to read instead of 12), else `i64`.
+trait Cost: Copy + Default + Into<i64> + TryFrom<i64> {}
+impl Cost for i32 {}
+impl Cost for i64 {}
+
 /// The simplex state: arcs in compressed runs per need, the spanning tree as LEMON's threaded
 /// index over node numbers that change when the nodes are renumbered.
-struct Simplex {
+struct Simplex<C> {
     n: usize,
     supply: Vec<i64>,
     capacity: Vec<i64>,
@@ -187,7 +206,7 @@ struct Simplex {
     /// Head of each arc in the run, as a current node number.
     head: Vec<u32>,
     /// Cost of each arc in the run (−value; 0 for unserved arcs).
-    cost: Vec<i64>,
+    cost: Vec<C>,
     /// State of each capacity arc: `LOWER`, `TREE` or `UPPER`.
     cap_state: Vec<i8>,
     /// Number of arcs in the runs (`first[n]`).
@@ -241,10 +260,10 @@ struct Pivot {
     leaves: bool,
 }
 
-impl Simplex {
+impl<C: Cost> Simplex<C> {
     /// Takes the network over: each need's run gets its unserved arc appended in place, heads
     /// become node numbers and values become costs. [`Simplex::finish`] undoes all of it.
-    fn new(net: Network) -> Simplex {
+    fn new(net: Network) -> Simplex<C> {
         let Network {
             supply,
             capacity,
@@ -256,19 +275,23 @@ impl Simplex {
         let nodes = n + m + 1;
         let root = (n + m) as u32;
         let csr = head.len() + n;
-        let mut cost = value;
+        // Costs in the runs' order (`C` holds every −value: the caller checked).
+        let mut cost: Vec<C> = Vec::with_capacity(csr);
+        for i in 0..n {
+            for &v in &value[start[i] as usize..start[i + 1] as usize] {
+                cost.push(C::try_from(-v).unwrap_or_default());
+            }
+            cost.push(C::default());
+        }
+        drop(value);
         head.reserve_exact(n);
-        cost.reserve_exact(n);
         head.resize(csr, 0);
-        cost.resize(csr, 0);
         // Move each run up by its need's index, last need first, so nothing is overwritten.
         for i in (0..n).rev() {
             let (lo, hi) = (start[i] as usize, start[i + 1] as usize);
             head[hi + i] = root;
-            cost[hi + i] = 0;
             for a in (lo..hi).rev() {
                 head[a + i] = n as u32 + head[a];
-                cost[a + i] = -cost[a];
             }
         }
         let mut first = start;
@@ -339,7 +362,7 @@ impl Simplex {
     }
 
     fn cost_of(&self, arc: u32) -> i64 {
-        self.cost.get(arc as usize).copied().unwrap_or(0)
+        self.cost.get(arc as usize).map_or(0, |&c| c.into())
     }
 
     /// Both ends of an arc, as current node numbers.
@@ -378,7 +401,7 @@ impl Simplex {
             .flat_map(|i| self.first[i]..self.first[i + 1] - 1)
             .collect();
         let mut order = pair_arcs;
-        order.sort_by_key(|&a| (self.cost[a as usize], a));
+        order.sort_by_key(|&a| (self.cost[a as usize].into(), a));
         let mut left: Vec<i64> = self.supply.clone();
         let mut room: Vec<i64> = self.capacity.clone();
         let mut flow = vec![0i64; self.csr];
@@ -558,7 +581,7 @@ impl Simplex {
         if (run as usize) < n {
             let source = self.label[run as usize];
             let t = self.head[arc_u];
-            let c = self.cost[arc_u] + self.pi[source as usize] - self.pi[t as usize];
+            let c = self.cost[arc_u].into() + self.pi[source as usize] - self.pi[t as usize];
             (
                 c,
                 Entering {
@@ -621,7 +644,7 @@ impl Simplex {
                 let pi_s = self.pi[self.label[r] as usize];
                 let (heads, costs) = (&self.head[lo..hi], &self.cost[lo..hi]);
                 for (k, (&t, &c)) in heads.iter().zip(costs).enumerate() {
-                    let c = c + pi_s - self.pi[t as usize];
+                    let c = c.into() + pi_s - self.pi[t as usize];
                     if c < bound {
                         add(&mut cands, &mut bound, (c, (lo + k) as u32, r as u32));
                     }
@@ -1039,26 +1062,27 @@ impl Simplex {
             capacity,
             mut first,
             mut head,
-            mut cost,
+            cost,
             ..
         } = self;
+        let mut value = vec![0i64; pairs];
         for (i, f) in first.iter_mut().enumerate() {
             *f -= i as u32;
         }
         for i in 0..n {
             for a in first[i] as usize..first[i + 1] as usize {
                 head[a] = original[head[a + i] as usize] - n as u32;
-                cost[a] = -cost[a + i];
+                value[a] = -cost[a + i].into();
             }
         }
+        drop(cost);
         head.truncate(pairs);
-        cost.truncate(pairs);
         let net = Network {
             supply,
             capacity,
             start: first,
             head,
-            value: cost,
+            value,
         };
         let sol = TreeSolution {
             flow,
@@ -1093,45 +1117,63 @@ mod tests {
         net
     }
 
-    /// Renumbering after every pivot that walks, from either start, still ends at a proof of
-    /// optimality with the same optimum, and gives the network back unchanged.
+    /// Solves `net` with costs stored as `C`, renumbering after every pivot that walks, from
+    /// the empty or the greedy tree; checks that the network comes back unchanged and that the
+    /// answer carries a proof of optimality. Returns the objective and whether it renumbered.
+    fn solve_renumbering<C: Cost>(net: &Network, warm: bool) -> (i64, bool) {
+        let mut s = Simplex::<C>::new(net.clone());
+        s.renumber_at = 0;
+        if warm {
+            s.greedy_tree();
+        } else {
+            s.empty_tree();
+        }
+        let before = s.label.clone();
+        assert!(s.run(1_000_000).is_ok());
+        let renumbered = s.label != before;
+        let (back, tree) = s.finish();
+        assert_eq!(&back, net);
+        let mut flow = vec![0; net.arcs()];
+        for &(a, x) in &tree.flow {
+            flow[a as usize] = x;
+        }
+        let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+        let sol = Solution {
+            flow,
+            objective,
+            duals: Some(tree.duals),
+            stats: tree.stats,
+        };
+        assert_eq!(verify(net, &sol), Ok(()));
+        (objective, renumbered)
+    }
+
+    /// Renumbering after every pivot that walks, from either start, with 32- and 64-bit costs
+    /// (values beyond 32 bits on every third network), still ends at a proof of optimality with
+    /// the same optimum, and gives the network back unchanged.
     #[test]
     fn renumbering_after_every_pivot_keeps_the_optimum() {
         let mut rng = Rng::new(14);
         let mut renumbered = 0;
-        for _ in 0..500 {
-            let net = network(&mut rng);
+        for k in 0..500 {
+            let mut net = network(&mut rng);
+            if k % 3 == 0 {
+                for v in &mut net.value {
+                    *v *= 1 << 28;
+                }
+            }
             let plain = FlowSolver {
                 reduce: false,
                 ..FlowSolver::default()
             };
             let want = plain.solve(&net).map(|s| s.objective);
             for warm in [false, true] {
-                let mut s = Simplex::new(net.clone());
-                s.renumber_at = 0;
-                if warm {
-                    s.greedy_tree();
-                } else {
-                    s.empty_tree();
+                let wide = solve_renumbering::<i64>(&net, warm);
+                assert_eq!(Ok(wide.0), want);
+                renumbered += usize::from(wide.1);
+                if k % 3 != 0 {
+                    assert_eq!(Ok(solve_renumbering::<i32>(&net, warm).0), want);
                 }
-                let before = s.label.clone();
-                assert!(s.run(1_000_000).is_ok());
-                renumbered += usize::from(s.label != before);
-                let (back, tree) = s.finish();
-                assert_eq!(back, net);
-                let mut flow = vec![0; net.arcs()];
-                for &(a, x) in &tree.flow {
-                    flow[a as usize] = x;
-                }
-                let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
-                let sol = Solution {
-                    flow,
-                    objective,
-                    duals: Some(tree.duals),
-                    stats: tree.stats,
-                };
-                assert_eq!(verify(&net, &sol), Ok(()));
-                assert_eq!(Ok(sol.objective), want);
             }
         }
         assert!(renumbered > 100, "only {renumbered} solves renumbered");
