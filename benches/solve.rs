@@ -4,12 +4,16 @@
 //! set-up (LEMON's graph, our reduction and tree) is inside the timing.
 //!
 //! ```text
-//! cargo bench --bench solve                 # all groups
-//! cargo bench --bench solve -- district     # one scale
-//! cargo bench --bench solve -- analysis     # explanations, report and projects after a solve
+//! cargo bench --bench solve                    # all groups
+//! cargo bench --bench solve -- solve/district  # one scale
+//! cargo bench --bench solve -- hard            # the hard family (street and district)
+//! cargo bench --bench solve -- analysis        # explanations, report and projects after a solve
 //! ```
 //!
-//! Instances come from the seeded generator (`duijie::generate`, seed 1).
+//! Instances come from the seeded generator (`duijie::generate`, seed 1): today's family and
+//! the hard family (`Shape::hard_street`, `Shape::hard_district`: capacity about half of
+//! demand, organisations serving the whole district or city, windows, skills and cost ceilings
+//! on a third of the needs).
 
 #[path = "common/lemon.rs"]
 mod lemon;
@@ -42,6 +46,8 @@ fn solvers(c: &mut Criterion) {
         ("small", small(), true, 20),
         ("street", Shape::street(), false, 20),
         ("district", Shape::district(), false, 10),
+        ("hard-street", Shape::hard_street(), false, 20),
+        ("hard-district", Shape::hard_district(), false, 10),
     ] {
         let instance = instance(&shape);
         let eligibility = Eligibility::build(&instance);
@@ -82,6 +88,8 @@ fn pipeline(c: &mut Criterion) {
     for (name, shape, samples) in [
         ("street", Shape::street(), 20),
         ("district", Shape::district(), 10),
+        ("hard-street", Shape::hard_street(), 20),
+        ("hard-district", Shape::hard_district(), 10),
     ] {
         let text = instance(&shape).to_json_string().unwrap();
         let mut group = c.benchmark_group(format!("pipeline/{name}"));

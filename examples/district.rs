@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district --seed N] [--fair] --out DIR";
+const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district|hard-street|hard-district --seed N] [--fair] --out DIR";
 
 enum Source {
     Json(PathBuf),

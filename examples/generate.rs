@@ -5,14 +5,19 @@
 //! ```
 //!
 //! Key points:
-//! - Scales: `tiny`, `street` (~2,500 needs), `district` (~100,000 needs, 60,000 resources).
+//! - Scales: `tiny`, `street` (~2,500 needs), `district` (~100,000 needs, 60,000 resources),
+//!   and the hard family `hard-tiny`, `hard-street`, `hard-district` (capacity about half of
+//!   demand, organisations serving the whole district or city, windows, skills and cost
+//!   ceilings on a third of the needs; ~100,000 needs and ~3.3 M eligible pairs at district
+//!   scale).
 //! - The same scale and seed give the same bytes on every machine.
 
 use duijie::generate::{generate, Shape};
 use std::io::Write;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: generate [--scale tiny|street|district] [--seed N]";
+const USAGE: &str =
+    "usage: generate [--scale tiny|street|district|hard-tiny|hard-street|hard-district] [--seed N]";
 
 fn main() -> ExitCode {
     let (mut shape, mut seed) = (Shape::street(), 1u64);

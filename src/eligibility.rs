@@ -89,6 +89,10 @@ impl Eligibility {
             }
             net.start.push(net.head.len() as u32);
         }
+        // Give back what the vectors' doubling reserved (large vectors shrink in place).
+        net.head.shrink_to_fit();
+        net.value.shrink_to_fit();
+        tier.shrink_to_fit();
         add_terms(instance, &mut net);
         Eligibility { network: net, tier }
     }

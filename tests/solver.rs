@@ -208,6 +208,51 @@ proptest! {
     }
 }
 
+/// `net` with some arcs repeated, at the same value or another: repeated pairs must not fool
+/// the reduction's grouping (a resource that a need reaches twice stays on its own).
+fn with_repeats(net: &Network, picks: &[(usize, i64)]) -> Network {
+    let mut out = Network {
+        supply: net.supply.clone(),
+        capacity: net.capacity.clone(),
+        start: vec![0],
+        ..Network::default()
+    };
+    for i in 0..net.supply.len() {
+        let arcs: Vec<usize> = net.out(i).collect();
+        for &a in &arcs {
+            out.head.push(net.head[a]);
+            out.value.push(net.value[a]);
+        }
+        if let (Some(&(k, dv)), false) = (picks.get(i % picks.len().max(1)), arcs.is_empty()) {
+            let a = arcs[k % arcs.len()];
+            out.head.push(net.head[a]);
+            out.value.push((net.value[a] + dv).max(1));
+        }
+        out.start.push(out.head.len() as u32);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn reduction_is_exact_with_repeated_arcs(
+        net in network(6, 6, 3, 20),
+        copies in prop::collection::vec(1usize..4, 1..5),
+        amounts in prop::collection::vec(0i64..4, 1..7),
+        picks in prop::collection::vec((0usize..8, -3i64..3), 1..6),
+    ) {
+        let big = with_repeats(&replicate(&net, &copies, &amounts), &picks);
+        let lp = LpSolver::new(LpBackend::Microlp).solve(&big).unwrap();
+        for solver in variants() {
+            let sol = solver.solve(&big).unwrap();
+            prop_assert_eq!(sol.objective, lp.objective);
+            prop_assert!(sol.duals.is_some());
+        }
+    }
+}
+
 /// A complete `n × n` network with every value equal: maximally degenerate.
 fn complete(n: usize, supply: i64, capacity: i64, value: i64) -> Network {
     Network {
