@@ -14,6 +14,7 @@
 //! | validate | [`validate`] | the contract's rules, [`Problem`]s with codes and paths; lowering |
 //! | model | [`model`] | areas, needs, resources, the value model ([`Policy`]), the [`Instance`] |
 //! | eligibility | [`eligibility`] | who may serve whom, with tier and value, as a numeric network |
+//! | | [`funded`] | with budgets and proposals: the numeric program (budget rows, openings) |
 //! | solve | [`solve`](mod@solve) | numbers only: the exact network simplex, the LP backends, live dispatch |
 //! | plan | [`plan`] | the [`Plan`], its certificates, the independent [`check()`]er, diffs |
 //! | analysis | [`analysis`] | explanations, the report, the project list, tables |
@@ -56,6 +57,7 @@ pub mod analysis;
 pub mod contract;
 pub mod eligibility;
 pub mod format;
+pub mod funded;
 pub mod generate;
 pub mod model;
 pub mod orders;

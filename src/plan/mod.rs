@@ -205,6 +205,13 @@ pub fn solve_with(
     eligibility: &Eligibility,
     solver: &dyn Solver,
 ) -> Result<Plan, SolveError> {
+    if instance.is_funded() {
+        // Budgets and proposals make planning an integer program, which a flow alone does not
+        // answer; never return a plan that ignores them.
+        return Err(SolveError::Backend(
+            "budgets and proposals need the program solver".into(),
+        ));
+    }
     let sol = solver.solve(eligibility.network())?;
     Ok(Plan::from_solution(instance, eligibility, &sol))
 }

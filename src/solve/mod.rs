@@ -9,6 +9,7 @@
 mod flow;
 mod live;
 mod lp;
+pub mod mip;
 mod reduce;
 
 pub use flow::FlowSolver;
