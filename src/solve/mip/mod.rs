@@ -16,8 +16,11 @@
 //! recomputed in `i128`) and carries a proven upper `bound` on the optimum: `bound ==
 //! objective` proves it optimal.
 
+mod branch;
+mod dual;
 mod good;
 
+pub use branch::BranchSolver;
 pub use good::MipSolver;
 
 use super::{Network, SolveError};
