@@ -69,7 +69,7 @@ pub mod validate;
 pub use contract::InstanceData;
 pub use eligibility::Eligibility;
 pub use model::{Instance, Policy};
-pub use plan::{check, solve, solve_with, Plan};
+pub use plan::{check, solve, solve_program_with, solve_with, Plan};
 pub use validate::{Code, LoadError, Problem, Problems};
 
 /// What most callers need, in one `use duijie::prelude::*;`.
@@ -78,7 +78,7 @@ pub mod prelude {
     pub use crate::eligibility::Eligibility;
     pub use crate::model::{Instance, Level, Policy};
     pub use crate::orders::{Command, Ledger, Rejection};
-    pub use crate::plan::{check, solve, solve_with, Plan};
+    pub use crate::plan::{check, solve, solve_program_with, solve_with, Plan};
     pub use crate::solve::{FlowSolver, SolveError, Solver};
     pub use crate::validate::{Code, LoadError, Problem, Problems};
 }

@@ -9,7 +9,7 @@
 //! integer, is no better than the incumbent; the reported `bound` is the largest bound left
 //! open, so `bound == objective` is a proof of optimality.
 
-use super::dual::{Eval, Incoming, State};
+use super::dual::{ArcBounds, Eval, Incoming, State};
 use super::{verify, Decision, MipStats, Program, ProgramSolver, NO_ROW};
 use crate::solve::{FlowSolver, Network, SolveError, Solver};
 use std::collections::BinaryHeap;
@@ -61,6 +61,8 @@ struct Node {
     bound: i128,
     id: u64,
     state: Vec<State>,
+    /// Arcs with bounds of their own, `(arc, least, most)`, sorted by arc.
+    bounds: Vec<(u32, i64, i64)>,
     mu: Vec<i64>,
     lam: Vec<i64>,
 }
@@ -104,6 +106,8 @@ struct Search<'a> {
     best: Best,
     stats: MipStats,
     opts: BranchSolver,
+    /// The current node's arc bounds, when it has any.
+    bounds: Option<ArcBounds>,
 }
 
 /// The largest power of two up to 1024 by which the values may be scaled with every flow total
@@ -217,9 +221,14 @@ impl Search<'_> {
         (out, map)
     }
 
-    fn eval(&self, mu: &[i64], lam: &[i64], state: &[State]) -> Eval {
-        self.inc
-            .eval(self.p, self.scale, (mu, lam), state, &self.amount)
+    fn eval(&self, mu: &[i64], lam: &[i64], state: &[State]) -> Option<Eval> {
+        self.inc.eval(
+            self.p,
+            self.scale,
+            (mu, lam),
+            (state, self.bounds.as_ref()),
+            &self.amount,
+        )
     }
 
     /// Looks for good prices at a node, starting from `mu`, `lam`; tries the flows it finds
@@ -232,16 +241,29 @@ impl Search<'_> {
         mut lam: Vec<i64>,
     ) -> Result<Option<Priced>, SolveError> {
         let p = self.p;
-        let mut forced = vec![0i64; p.amount.len()];
+        let mut forced = vec![0i128; p.amount.len()];
         for (o, op) in p.openings.iter().enumerate() {
             if state[o] == State::In {
-                forced[op.row as usize] += op.charge;
+                forced[op.row as usize] += i128::from(op.charge);
             }
         }
-        if forced.iter().zip(&p.amount).any(|(f, a)| f > a) {
+        if let Some(b) = &self.bounds {
+            for (a, &lo) in b.lo.iter().enumerate() {
+                if lo > 0 && p.row[a] != NO_ROW {
+                    forced[p.row[a] as usize] += i128::from(lo) * i128::from(p.charge[a]);
+                }
+            }
+        }
+        if forced
+            .iter()
+            .zip(&p.amount)
+            .any(|(&f, &a)| f > i128::from(a))
+        {
             return Ok(None);
         }
-        let mut best = self.eval(&mu, &lam, state);
+        let Some(mut best) = self.eval(&mu, &lam, state) else {
+            return Ok(None);
+        };
         let (mut best_mu, mut best_lam) = (mu.clone(), lam.clone());
         let mut share: Vec<i64> = p
             .openings
@@ -262,7 +284,9 @@ impl Search<'_> {
             if let Some(d) = &sol.duals {
                 mu.clone_from(&d.left);
             }
-            let e = self.eval(&mu, &lam, state);
+            let Some(e) = self.eval(&mu, &lam, state) else {
+                return Ok(None);
+            };
             if e.scaled < best.scaled {
                 best = e;
                 best_mu.clone_from(&mu);
@@ -320,7 +344,9 @@ impl Search<'_> {
         let p = self.p;
         let net = &p.net;
         let (mut mu, mut lam) = (best_mu.clone(), best_lam.clone());
-        let mut e = self.eval(&mu, &lam, state);
+        let Some(mut e) = self.eval(&mu, &lam, state) else {
+            return (best, best_mu, best_lam);
+        };
         let mut factor = 1.0f64;
         let mut since = 0;
         for s in 0..self.opts.steps_per_node {
@@ -368,11 +394,19 @@ impl Search<'_> {
                     *l = (*l as f64 - theta * gk).max(0.0).round() as i64;
                 }
             }
-            e = self.eval(&mu, &lam, state);
+            let Some(next) = self.eval(&mu, &lam, state) else {
+                break;
+            };
+            e = next;
             if e.scaled < best.scaled {
                 best_mu.clone_from(&mu);
                 best_lam.clone_from(&lam);
-                best = self.eval(&mu, &lam, state);
+                best = Eval {
+                    scaled: e.scaled,
+                    x: e.x.clone(),
+                    y: e.y.clone(),
+                    margin: e.margin.clone(),
+                };
                 since = 0;
             } else {
                 since += 1;
@@ -385,6 +419,70 @@ impl Search<'_> {
         (best, best_mu, best_lam)
     }
 
+    /// Where to split a node whose openings are all decided: an arc `a` and a number `t` of
+    /// units (children `x_a ≤ t − 1` and `x_a ≥ t`), taken from the relaxed answer `e`: on the
+    /// most overcharged row, the arc of least value per yuan; else, on a left node sent more
+    /// than its supply, its arc of least value; else the charged arc of most value per yuan
+    /// that could carry more.
+    fn arc_to_split(&self, e: &Eval) -> Option<(usize, i64)> {
+        let p = self.p;
+        let net = &p.net;
+        let lo = |a: usize| self.bounds.as_ref().map_or(0, |b| b.lo[a]);
+        let spent = super::row_charges(p, &e.x, &e.y);
+        let over = spent
+            .iter()
+            .zip(&p.amount)
+            .enumerate()
+            .filter(|(_, (&s, &a))| s > i128::from(a))
+            .max_by_key(|(k, (&s, &a))| (s - i128::from(a), std::cmp::Reverse(*k)))
+            .map(|(k, _)| k);
+        let cheapest = |arcs: &mut dyn Iterator<Item = usize>| {
+            arcs.filter(|&a| e.x[a] > lo(a)).min_by(|&a, &b| {
+                let (ca, cb) = (
+                    i128::from(p.charge[a].max(1)),
+                    i128::from(p.charge[b].max(1)),
+                );
+                (i128::from(net.value[a]) * cb)
+                    .cmp(&(i128::from(net.value[b]) * ca))
+                    .then(a.cmp(&b))
+            })
+        };
+        if let Some(k) = over {
+            let a = cheapest(&mut (0..net.arcs()).filter(|&a| p.row[a] == k as u32))?;
+            return Some((a, e.x[a]));
+        }
+        for i in 0..net.supply.len() {
+            let got: i64 = net.out(i).map(|a| e.x[a]).sum();
+            if got > net.supply[i] {
+                let a = cheapest(&mut net.out(i))?;
+                return Some((a, e.x[a]));
+            }
+        }
+        // The relaxed answer keeps every row and supply: split the charged arc of most value
+        // per yuan that could still carry more, above what it carries.
+        let tail = tails(net);
+        let hi = |a: usize| {
+            let j = net.head[a] as usize;
+            if self.inc.opening[j].is_some_and(|o| !e.y[o as usize]) {
+                return 0;
+            }
+            let cap = net.supply[tail[a] as usize].min(net.capacity[j]);
+            self.bounds.as_ref().map_or(cap, |b| b.hi[a].min(cap))
+        };
+        let a = (0..net.arcs())
+            .filter(|&a| p.row[a] != NO_ROW && e.x[a] < hi(a))
+            .max_by(|&a, &b| {
+                let (ca, cb) = (
+                    i128::from(p.charge[a].max(1)),
+                    i128::from(p.charge[b].max(1)),
+                );
+                (i128::from(net.value[a]) * cb)
+                    .cmp(&(i128::from(net.value[b]) * ca))
+                    .then(b.cmp(&a))
+            })?;
+        Some((a, e.x[a] + 1))
+    }
+
     /// Repairs a flow into a feasible answer and keeps it if it beats the incumbent: the
     /// openings it uses (and the forced ones) are opened; on each overcharged row, units of
     /// least value per yuan are cut (an opening left empty is closed again); the flow on
@@ -393,6 +491,25 @@ impl Search<'_> {
     fn answer(&mut self, state: &[State], mut flow: Vec<i64>) -> Result<(), SolveError> {
         let p = self.p;
         let net = &p.net;
+        // A relaxed answer may send a left node more than its supply, or a right node more
+        // than its capacity: trim the units of least value first.
+        for i in 0..net.supply.len() {
+            let mut over: i64 = net.out(i).map(|a| flow[a]).sum::<i64>() - net.supply[i];
+            let mut arcs: Vec<usize> = net.out(i).filter(|&a| flow[a] > 0).collect();
+            arcs.sort_by_key(|&a| (net.value[a], a));
+            for a in arcs {
+                let t = over.min(flow[a]).max(0);
+                flow[a] -= t;
+                over -= t;
+            }
+        }
+        let mut room = net.capacity.clone();
+        for (a, x) in flow.iter_mut().enumerate() {
+            let j = net.head[a] as usize;
+            let t = (*x).min(room[j]).max(0);
+            *x = t;
+            room[j] -= t;
+        }
         let mut open = used_openings(p, &flow, state);
         let opening = self.inc.opening.clone();
         let tail = tails(net);
@@ -614,6 +731,7 @@ impl ProgramSolver for BranchSolver {
             },
             stats: MipStats::default(),
             opts: *self,
+            bounds: None,
         };
         let scale = s.scale;
         // Serving nothing is always feasible (amounts are not negative); it is the first
@@ -623,6 +741,7 @@ impl ProgramSolver for BranchSolver {
             bound: i128::MAX,
             id: 0,
             state: vec![State::Free; ops],
+            bounds: Vec::new(),
             mu: vec![0; n],
             lam: vec![0; rows],
         });
@@ -647,6 +766,17 @@ impl ProgramSolver for BranchSolver {
                 break;
             }
             s.stats.nodes += 1;
+            s.bounds = (!node.bounds.is_empty()).then(|| {
+                let mut b = ArcBounds {
+                    lo: vec![0; p.net.arcs()],
+                    hi: vec![i64::MAX; p.net.arcs()],
+                };
+                for &(a, lo, hi) in &node.bounds {
+                    b.lo[a as usize] = lo;
+                    b.hi[a as usize] = hi;
+                }
+                b
+            });
             let Some((e, mu, lam)) = s.price(&node.state, node.mu, node.lam)? else {
                 continue;
             };
@@ -659,7 +789,36 @@ impl ProgramSolver for BranchSolver {
                 .filter(|&o| node.state[o] == State::Free)
                 .min_by_key(|&o| (e.margin[o].abs(), o));
             let Some(o) = pick else {
-                left_open = left_open.max(bound);
+                // Every opening is decided: try the relaxed answer (repaired), then branch on
+                // the units of one arc.
+                s.answer(&node.state, e.x.clone())?;
+                if bound.div_euclid(i128::from(scale)) <= i128::from(s.best.objective) {
+                    continue;
+                }
+                let Some((a, t)) = s.arc_to_split(&e) else {
+                    left_open = left_open.max(bound);
+                    continue;
+                };
+                let (lo, hi) = s
+                    .bounds
+                    .as_ref()
+                    .map_or((0, i64::MAX), |b| (b.lo[a], b.hi[a]));
+                for (lo, hi) in [(lo, t - 1), (t, hi)] {
+                    let mut bounds = node.bounds.clone();
+                    match bounds.binary_search_by_key(&(a as u32), |b| b.0) {
+                        Ok(k) => bounds[k] = (a as u32, lo, hi),
+                        Err(k) => bounds.insert(k, (a as u32, lo, hi)),
+                    }
+                    heap.push(Node {
+                        bound,
+                        id: next_id,
+                        state: node.state.clone(),
+                        bounds,
+                        mu: mu.clone(),
+                        lam: lam.clone(),
+                    });
+                    next_id += 1;
+                }
                 continue;
             };
             for choice in [State::In, State::Out] {
@@ -669,6 +828,7 @@ impl ProgramSolver for BranchSolver {
                     bound,
                     id: next_id,
                     state,
+                    bounds: node.bounds.clone(),
                     mu: mu.clone(),
                     lam: lam.clone(),
                 });

@@ -77,15 +77,17 @@ impl Incoming {
     }
 
     /// Evaluates the bound for the prices `mu` (per left node) and `lam` (per row), in units of
-    /// `1/scale`, at a node where the openings are in `state` and the rows hold `amount`.
+    /// `1/scale`, at a node where the openings are in `state`, each arc `a` carries between
+    /// `lo[a]` and `hi[a]` units (when given) and the rows hold `amount`. `None` when the
+    /// node's forced units do not fit a right node.
     pub(crate) fn eval(
         &self,
         p: &Program,
         scale: i64,
         (mu, lam): (&[i64], &[i64]),
-        state: &[State],
+        (state, bounds): (&[State], Option<&ArcBounds>),
         amount: &[i64],
-    ) -> Eval {
+    ) -> Option<Eval> {
         let net = &p.net;
         let mut x = vec![0i64; net.arcs()];
         let mut y = vec![false; p.openings.len()];
@@ -105,6 +107,9 @@ impl Incoming {
             }
             profit.clear();
             let cap = net.capacity[j];
+            let mut room = cap;
+            let mut knapsack: i128 = 0;
+            let mut forced: Vec<(u32, i64)> = Vec::new();
             for &(i, a) in &self.arcs[self.start[j] as usize..self.start[j + 1] as usize] {
                 let (i, a) = (i as usize, a as usize);
                 let price = match p.row[a] {
@@ -112,13 +117,23 @@ impl Incoming {
                     r => lam[r as usize] * p.charge[a],
                 };
                 let pr = scale * net.value[a] - price - mu[i];
-                if pr > 0 {
-                    profit.push((pr, a as u32, net.supply[i].min(cap)));
+                let (lo, hi) = match bounds {
+                    Some(b) => (b.lo[a], b.hi[a].min(net.supply[i].min(cap))),
+                    None => (0, net.supply[i].min(cap)),
+                };
+                if lo > 0 {
+                    room -= lo;
+                    knapsack += i128::from(pr) * i128::from(lo);
+                    forced.push((a as u32, lo));
+                }
+                if pr > 0 && hi > lo {
+                    profit.push((pr, a as u32, hi - lo));
                 }
             }
+            if room < 0 {
+                return None;
+            }
             profit.sort_unstable_by_key(|e| (std::cmp::Reverse(e.0), e.1));
-            let mut room = cap;
-            let mut knapsack: i128 = 0;
             let mut used = 0;
             for &(pr, _, ub) in &profit {
                 if room == 0 {
@@ -150,18 +165,31 @@ impl Incoming {
             };
             if counted {
                 let mut room = cap;
+                for &(a, lo) in &forced {
+                    x[a as usize] = lo;
+                    room -= lo;
+                }
                 for &(_, a, ub) in &profit[..used] {
                     let t = ub.min(room);
                     room -= t;
-                    x[a as usize] = t;
+                    x[a as usize] += t;
                 }
             }
         }
-        Eval {
+        Some(Eval {
             scaled: total,
             x,
             y,
             margin,
-        }
+        })
     }
+}
+
+/// Bounds on the units of every arc at a node of the search.
+#[derive(Debug, Clone)]
+pub(crate) struct ArcBounds {
+    /// Least units per arc.
+    pub(crate) lo: Vec<i64>,
+    /// Most units per arc.
+    pub(crate) hi: Vec<i64>,
 }
