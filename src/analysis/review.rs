@@ -170,3 +170,80 @@ pub fn review(
     }
     Ok(Review { rejected, budgets })
 }
+
+/// A proposal's value per yuan, read from a plan without solving again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Worth {
+    /// Proposal id.
+    pub id: String,
+    /// Whether the plan approves it.
+    pub approved: bool,
+    /// Approved: the value of the units it serves in the plan. Rejected: the value it could
+    /// add by serving, best first and up to its capacity, the units the plan leaves unmet
+    /// among the needs it may serve (an optimistic reading).
+    pub value: i64,
+    /// Yuan: approved, what it charges its budget; rejected, its fixed cost plus its unit cost
+    /// on those units.
+    pub yuan: i64,
+    /// `value / yuan` (0 when it costs nothing).
+    pub per_yuan: f64,
+}
+
+/// Every proposal's value per yuan, as [`Worth`] defines it, sorted by id.
+pub fn worth(instance: &Instance, eligibility: &Eligibility, plan: &Plan) -> Vec<Worth> {
+    let listed = plan.proposals.as_deref().unwrap_or_default();
+    let unmet: std::collections::BTreeMap<&str, i64> = plan
+        .unmet
+        .iter()
+        .map(|u| (u.need.as_str(), u.quantity))
+        .collect();
+    let mut value = vec![0i64; instance.proposals().len()];
+    for a in &plan.assignments {
+        if let Some(p) = instance.find_proposal(&a.resource) {
+            value[p.get()] += a.quantity * a.value;
+        }
+    }
+    // Per proposal, the (value, units) it could take from unmet needs.
+    let mut options: Vec<Vec<(i64, i64)>> = vec![Vec::new(); instance.proposals().len()];
+    for (i, need) in instance.needs().iter().enumerate() {
+        let Some(&left) = unmet.get(need.id.as_str()) else {
+            continue;
+        };
+        for o in eligibility.offers_of(crate::model::NeedIdx(i as u32)) {
+            options[o.proposal.get()].push((o.value, left));
+        }
+    }
+    instance
+        .proposals()
+        .iter()
+        .enumerate()
+        .map(|(p, x)| {
+            let approved = listed.get(p).is_some_and(|u| u.approved);
+            let (value, yuan) = if approved {
+                (value[p], listed.get(p).map_or(0, |u| u.cost))
+            } else {
+                let mut opts = options[p].clone();
+                opts.sort_by_key(|o| std::cmp::Reverse(o.0));
+                let (mut room, mut v, mut units) = (i64::from(x.capacity), 0, 0);
+                for (val, q) in opts {
+                    let t = q.min(room);
+                    room -= t;
+                    v += t * val;
+                    units += t;
+                }
+                (v, x.fixed_cost + i64::from(x.unit_cost) * units)
+            };
+            Worth {
+                id: x.id.clone(),
+                approved,
+                value,
+                yuan,
+                per_yuan: if yuan > 0 {
+                    value as f64 / yuan as f64
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
+}

@@ -44,7 +44,8 @@ pub struct BranchSolver {
     pub max_arcs: u64,
     /// Flow solves per node that look for the prices.
     pub flows_per_node: u32,
-    /// Subgradient steps per node on the bound itself (each costs one pass over the arcs).
+    /// Subgradient steps on the bound itself at a node whose openings are all decided (each
+    /// costs one pass over the arcs).
     pub steps_per_node: u32,
 }
 
@@ -55,7 +56,7 @@ impl Default for BranchSolver {
             max_flow_solves: u64::MAX,
             max_arcs: 600_000_000,
             flows_per_node: 4,
-            steps_per_node: 60,
+            steps_per_node: 30,
         }
     }
 }
@@ -346,6 +347,11 @@ impl Search<'_> {
                     p.net.capacity[j]
                 };
             }
+        }
+        // Subgradient steps pay off where only the rows' integrality is left: at nodes with
+        // every opening decided.
+        if state.contains(&State::Free) {
+            return Ok(Some((best, best_mu, best_lam)));
         }
         let (e, m, l) = self.polish(state, best, best_mu, best_lam);
         Ok(Some((e, m, l)))
