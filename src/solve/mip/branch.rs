@@ -312,7 +312,8 @@ impl Search<'_> {
                 best_mu.clone_from(&mu);
                 best_lam.clone_from(&lam);
             }
-            if t == 0 {
+            // Every flow of the root is tried as an answer, the first of every other node.
+            if t == 0 || self.stats.nodes == 1 {
                 self.answer(state, flow.clone())?;
             }
             // Rows: move λ by the flow's over- or under-charge (a subgradient step).
@@ -596,6 +597,23 @@ impl Search<'_> {
             }
             if spent[k] > i128::from(p.amount[k]) {
                 return Ok(());
+            }
+        }
+        // An opening whose units are worth less than its fixed cost is better closed (the
+        // re-optimisation below can only improve on dropping its units).
+        let mut worth = vec![0i128; net.capacity.len()];
+        for (a, &x) in flow.iter().enumerate() {
+            worth[net.head[a] as usize] += i128::from(x) * i128::from(net.value[a]);
+        }
+        for (o, op) in p.openings.iter().enumerate() {
+            let j = op.node as usize;
+            if open[o] && state[o] != State::In && worth[j] < i128::from(op.cost) {
+                open[o] = false;
+                for (x, &h) in flow.iter_mut().zip(&net.head) {
+                    if h as usize == j {
+                        *x = 0;
+                    }
+                }
             }
         }
         // Re-optimise the part that charges nothing around the charged units.
