@@ -6,6 +6,8 @@
 //! cargo run --release --example district -- --out out/              # generated district, seed 1
 //! cargo run --release --example district -- --instance d.json --out out/
 //! cargo run --release --example district -- --csv lists/ --out out/  # areas.csv, needs.csv, resources.csv
+//! cargo run --release --example district -- --scale street --budgets --out out/  # with 评审立项
+//! cargo run --release --example district -- --budgets --gap-ppm 5000 --out out/   # district, 0.5 %
 //! ```
 //!
 //! Key points:
@@ -25,15 +27,26 @@
 //! - Six SVG charts: coverage by category, tier shares, utilisation histogram, recruitment,
 //!   members by load, communities by share served.
 //! - Progress and timings go to stderr; invalid input exits with code 2.
+//! - With budgets and proposals (generated with `--budgets`, or in the instance) the plan is a
+//!   mixed-integer program solved by the project's own method (`solve::mip::BranchSolver`,
+//!   proven optimal, or within `--gap-ppm` parts per million); the run then writes the plan
+//!   (with `proposals`, `budgets`, `bound`), `projects.json`/`.csv` (approved proposals at
+//!   评审立项), `budget_use.csv`, `proposal_worth.csv`, and the charts `budgets.svg` (budget
+//!   use) and `proposals.svg` (approved against rejected proposals by value per yuan); with
+//!   `--review` also `review.json` (each rejected proposal's reason and forced-in change,
+//!   each budget's change with ¥10,000 more: one re-solve each).
 
 use duijie::analysis::explain::explain;
 use duijie::analysis::project::projects;
 use duijie::analysis::report::Report;
+use duijie::analysis::review::{review, worth, Worth};
 use duijie::analysis::tables::write_analysis;
 use duijie::format::csv::read_csv_dir;
-use duijie::generate::{generate, Shape};
+use duijie::format::csv::{write_csv_dir, write_table, Cell};
+use duijie::generate::{generate, generate_funded, Funding, Shape};
 use duijie::model::policy::{CommunityFloor, Engagement, LoadStep, PerKind};
 use duijie::model::Kind;
+use duijie::solve::mip::BranchSolver;
 use duijie::solve::{FlowSolver, Solver};
 use duijie::{Eligibility, Instance, LoadError, Plan};
 use plotters::prelude::*;
@@ -42,34 +55,63 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district|hard-street|hard-district --seed N] [--fair] --out DIR";
+const USAGE: &str = "usage: district [--instance FILE.json | --csv DIR | --scale street|district|hard-street|hard-district --seed N [--budgets]] [--fair] [--gap-ppm N] [--review] --out DIR";
 
 enum Source {
     Json(PathBuf),
     Csv(PathBuf),
-    Generate(Shape, u64),
+    Generate(Shape, u64, Option<Funding>),
+}
+
+/// How to plan an instance with budgets or proposals.
+struct Options {
+    gap_ppm: u64,
+    review: bool,
 }
 
 fn main() -> ExitCode {
-    let mut source = Source::Generate(Shape::district(), 1);
-    let (mut shape, mut seed) = (Shape::district(), 1);
+    let mut source = Source::Generate(Shape::district(), 1, None);
+    let (mut shape, mut seed, mut scale) = (Shape::district(), 1, "district".to_owned());
+    let mut funded = false;
+    let mut opts = Options {
+        gap_ppm: 0,
+        review: false,
+    };
     let mut out = None;
     let mut fair = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--fair" {
-            fair = true;
-            continue;
+        match a.as_str() {
+            "--budgets" => {
+                funded = true;
+                continue;
+            }
+            "--review" => {
+                opts.review = true;
+                continue;
+            }
+            "--fair" => {
+                fair = true;
+                continue;
+            }
+            _ => {}
         }
         let Some(v) = args.next() else {
             return usage(&format!("{a} needs a value"));
         };
         match a.as_str() {
+            "--gap-ppm" => match v.parse() {
+                Ok(g) => opts.gap_ppm = g,
+                Err(_) => return usage(&format!("bad gap {v:?}")),
+            },
             "--instance" => source = Source::Json(v.into()),
             "--csv" => source = Source::Csv(v.into()),
             "--out" => out = Some(PathBuf::from(v)),
             "--scale" => match Shape::named(&v) {
-                Some(s) => shape = s,
+                Some(s) => {
+                    shape = s;
+                    scale.clone_from(&v);
+                }
                 None => return usage(&format!("unknown scale {v:?}")),
             },
             "--seed" => match v.parse() {
@@ -80,12 +122,20 @@ fn main() -> ExitCode {
         }
     }
     if let Source::Generate(..) = source {
-        source = Source::Generate(shape, seed);
+        let funding = if funded {
+            match Funding::named(&scale) {
+                Some(f) => Some(f),
+                None => return usage(&format!("no funding for scale {scale:?}")),
+            }
+        } else {
+            None
+        };
+        source = Source::Generate(shape, seed, funding);
     }
     let Some(out) = out else {
         return usage("no --out folder given");
     };
-    match run(source, fair, &out) {
+    match run(source, fair, &out, &opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(e)) => {
             // Formatted first and written in one go: a long list of problems stays one write.
@@ -120,7 +170,7 @@ fn step<T>(k: usize, what: &str, f: impl FnOnce() -> T) -> T {
     r
 }
 
-fn run(source: Source, fair: bool, out: &Path) -> Result<(), Failure> {
+fn run(source: Source, fair: bool, out: &Path, opts: &Options) -> Result<(), Failure> {
     std::fs::create_dir_all(out)?;
     let instance = step(1, "loading the lists", || {
         let instance = match &source {
@@ -128,7 +178,10 @@ fn run(source: Source, fair: bool, out: &Path) -> Result<(), Failure> {
                 .map_err(LoadError::from)
                 .and_then(|f| Instance::from_reader(std::io::BufReader::new(f))),
             Source::Csv(d) => read_csv_dir(d),
-            Source::Generate(shape, seed) => Instance::from_data(&generate(shape, *seed)),
+            Source::Generate(shape, seed, None) => Instance::from_data(&generate(shape, *seed)),
+            Source::Generate(shape, seed, Some(funding)) => {
+                Instance::from_data(&generate_funded(shape, funding, *seed))
+            }
         }?;
         if fair {
             with_demonstration_terms(&instance)
@@ -146,6 +199,9 @@ fn run(source: Source, fair: bool, out: &Path) -> Result<(), Failure> {
     let eligibility = step(2, "finding who may serve whom", || {
         Eligibility::build(&instance)
     });
+    if instance.is_funded() {
+        return run_funded(&instance, &eligibility, out, opts);
+    }
     let solution = step(3, "solving (network simplex)", || {
         FlowSolver::default().solve(eligibility.network())
     })
@@ -224,6 +280,217 @@ fn with_demonstration_terms(instance: &Instance) -> Result<Instance, LoadError> 
         bonus: 40,
     });
     Instance::from_data(&data)
+}
+
+/// The analyst's run on an instance with budgets and proposals (评审立项).
+fn run_funded(
+    instance: &Instance,
+    eligibility: &Eligibility,
+    out: &Path,
+    opts: &Options,
+) -> Result<(), Failure> {
+    eprintln!(
+        "      {} budgets, {} proposals",
+        instance.budgets().len(),
+        instance.proposals().len()
+    );
+    let solver = BranchSolver {
+        gap_ppm: opts.gap_ppm,
+        ..BranchSolver::default()
+    };
+    let plan = step(3, "solving the program (own method: flows inside)", || {
+        duijie::solve_program_with(instance, eligibility, &solver)
+    })
+    .map_err(|e| Failure::Other(e.to_string()))?;
+    step(4, "checking the plan independently", || {
+        duijie::check(instance, &plan)
+    })
+    .map_err(|e| Failure::Other(e.to_string()))?;
+    let bound = plan.bound.unwrap_or(plan.objective);
+    let projects = step(
+        5,
+        "building the project list and the worth of proposals",
+        || {
+            (
+                projects(instance, &plan),
+                worth(instance, eligibility, &plan),
+            )
+        },
+    );
+    let (projects, worth) = projects;
+    let reviewed = if opts.review {
+        let r = step(
+            6,
+            "reviewing: one re-solve per rejected proposal and budget",
+            || review(instance, eligibility, &plan, &solver),
+        )
+        .map_err(|e| Failure::Other(e.to_string()))?;
+        Some(r)
+    } else {
+        None
+    };
+    step(7, "writing JSON, CSV and charts", || {
+        write_funded(out, instance, &plan, &projects, &worth, reviewed.as_ref())
+    })?;
+    let approved = worth.iter().filter(|w| w.approved).count();
+    eprintln!(
+        "objective={} bound={} gap={:.4}% served={}/{} approved={}/{} projects={} → {}",
+        plan.objective,
+        bound,
+        (bound - plan.objective) as f64 * 100.0 / plan.objective.max(1) as f64,
+        plan.served,
+        plan.demanded,
+        approved,
+        worth.len(),
+        projects.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn write_funded(
+    out: &Path,
+    instance: &Instance,
+    plan: &Plan,
+    projects: &[duijie::analysis::project::Project],
+    worth: &[Worth],
+    reviewed: Option<&duijie::analysis::review::Review>,
+) -> Result<(), Failure> {
+    let file = |f: &str| -> Result<_, Failure> {
+        Ok(std::io::BufWriter::new(std::fs::File::create(out.join(f))?))
+    };
+    let json = |f: &str, v: &dyn erased::Json| -> Result<(), Failure> {
+        let mut w = file(f)?;
+        v.write(&mut w).map_err(Failure::Other)?;
+        std::io::Write::flush(&mut w)?;
+        Ok(())
+    };
+    json("plan.json", plan)?;
+    json("projects.json", &projects.to_vec())?;
+    if let Some(r) = reviewed {
+        json("review.json", r)?;
+    }
+    write_csv_dir(instance, out)?;
+    let budgets = plan.budgets.clone().unwrap_or_default();
+    write_table(
+        file("budget_use.csv")?,
+        &["budget", "amount", "spent"],
+        budgets
+            .iter()
+            .map(|b| vec![Cell::from(b.id.as_str()), b.amount.into(), b.spent.into()]),
+    )?;
+    write_table(
+        file("proposal_worth.csv")?,
+        &["proposal", "approved", "value", "yuan", "per_yuan"],
+        worth.iter().map(|w| {
+            vec![
+                Cell::from(w.id.as_str()),
+                Cell::from(if w.approved { "true" } else { "false" }),
+                w.value.into(),
+                w.yuan.into(),
+                w.per_yuan.into(),
+            ]
+        }),
+    )?;
+    write_table(
+        file("projects.csv")?,
+        &[
+            "id",
+            "resource",
+            "category",
+            "community",
+            "tier",
+            "quantity",
+            "value",
+            "stage",
+        ],
+        projects.iter().map(|p| {
+            vec![
+                Cell::from(p.id.as_str()),
+                p.resource.as_str().into(),
+                p.category.as_str().into(),
+                p.community.as_str().into(),
+                p.tier.as_str().into(),
+                p.quantity.into(),
+                p.value.into(),
+                p.stage.chinese().into(),
+            ]
+        }),
+    )?;
+    let top: Vec<_> = budgets.iter().take(40).collect();
+    bars(
+        &out.join("budgets.svg"),
+        "Budget use: yuan held and spent",
+        &top.iter().map(|b| b.id.clone()).collect::<Vec<_>>(),
+        &[
+            (
+                "amount",
+                top.iter().map(|b| b.amount as f64).collect(),
+                RGBColor(150, 150, 150),
+            ),
+            (
+                "spent",
+                top.iter().map(|b| b.spent as f64).collect(),
+                RGBColor(30, 90, 200),
+            ),
+        ],
+        false,
+    )
+    .map_err(Failure::Other)?;
+    // Proposals by value per yuan, best first, at most 40 of each kind.
+    let mut ranked: Vec<&Worth> = worth.iter().collect();
+    ranked.sort_by(|a, b| b.per_yuan.total_cmp(&a.per_yuan).then(a.id.cmp(&b.id)));
+    let approved: Vec<&Worth> = ranked
+        .iter()
+        .copied()
+        .filter(|w| w.approved)
+        .take(40)
+        .collect();
+    let rejected: Vec<&Worth> = ranked
+        .iter()
+        .copied()
+        .filter(|w| !w.approved)
+        .take(40)
+        .collect();
+    let shown: Vec<&Worth> = approved.iter().chain(&rejected).copied().collect();
+    bars(
+        &out.join("proposals.svg"),
+        "Proposals by value per yuan: approved (plan) against rejected (unmet needs they could serve)",
+        &shown.iter().map(|w| w.id.clone()).collect::<Vec<_>>(),
+        &[
+            (
+                "approved",
+                shown
+                    .iter()
+                    .map(|w| if w.approved { w.per_yuan } else { 0.0 })
+                    .collect(),
+                RGBColor(30, 150, 80),
+            ),
+            (
+                "rejected",
+                shown
+                    .iter()
+                    .map(|w| if w.approved { 0.0 } else { w.per_yuan })
+                    .collect(),
+                RGBColor(200, 30, 30),
+            ),
+        ],
+        false,
+    )
+    .map_err(Failure::Other)
+}
+
+/// JSON writing for the few kinds of value written here.
+mod erased {
+    /// A value written as compact JSON.
+    pub trait Json {
+        fn write(&self, w: &mut dyn std::io::Write) -> Result<(), String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn write(&self, w: &mut dyn std::io::Write) -> Result<(), String> {
+            serde_json::to_writer(w, self).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// A horizontal bar chart of labelled values (one or two series side by side), first label

@@ -65,6 +65,9 @@ fn main() -> ExitCode {
     let t1 = Instant::now();
     let eligibility = Eligibility::build(&instance);
     let t2 = Instant::now();
+    if instance.is_funded() {
+        return solve_funded(&instance, &eligibility, &backend, &path, (t0, t1, t2));
+    }
     let solution = match solver.solve(eligibility.network()) {
         Ok(s) => s,
         Err(e) => {
@@ -99,6 +102,57 @@ fn main() -> ExitCode {
         plan.served,
         plan.demanded,
         eligibility.len(),
+        solver.name(),
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
+        (t3 - t2).as_secs_f64(),
+    );
+    ExitCode::SUCCESS
+}
+
+/// An instance with budgets or proposals: the own method for `flow` (proven optimal), the
+/// reference MIP for the LP backends.
+fn solve_funded(
+    instance: &Instance,
+    eligibility: &Eligibility,
+    backend: &str,
+    path: &str,
+    (t0, t1, t2): (Instant, Instant, Instant),
+) -> ExitCode {
+    use duijie::solve::mip::{BranchSolver, MipSolver, ProgramSolver};
+    use duijie::solve::LpBackend;
+    let solver: Box<dyn ProgramSolver> = match backend {
+        "flow" => Box::new(BranchSolver::default()),
+        "lp" | "microlp" => Box::new(MipSolver::new(LpBackend::Microlp)),
+        #[cfg(feature = "highs")]
+        "highs" => Box::new(MipSolver::new(LpBackend::Highs)),
+        _ => {
+            return usage(&format!(
+                "backend {backend:?} cannot plan budgets and proposals"
+            ))
+        }
+    };
+    let plan = match duijie::solve_program_with(instance, eligibility, solver.as_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let t3 = Instant::now();
+    if let Err(e) = write_plan(&plan) {
+        eprintln!("cannot write the plan: {e}");
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "objective={} bound={} served={}/{} pairs={} proposals={} budgets={} backend={} load={:.2}s eligibility={:.2}s solve={:.2}s",
+        plan.objective,
+        plan.bound.unwrap_or(plan.objective),
+        plan.served,
+        plan.demanded,
+        eligibility.len() + eligibility.offer_network().arcs(),
+        instance.proposals().len(),
+        instance.budgets().len(),
         solver.name(),
         (t1 - t0).as_secs_f64(),
         (t2 - t1).as_secs_f64(),

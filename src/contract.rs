@@ -150,6 +150,78 @@ impl ResourceData {
     pub(crate) const REQUIRED: [&'static str; 5] = ["id", "kind", "home", "categories", "capacity"];
 }
 
+/// A budget as written in the data contract (numbers unchecked until validation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetData {
+    /// Unique id among budgets, resources and proposals.
+    pub id: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Id of the area it covers.
+    pub area: String,
+    /// Yuan, 0 ..= [`crate::model::limits::MAX_AMOUNT`].
+    pub amount: i64,
+}
+
+impl BudgetData {
+    /// The JSON field names, in order.
+    pub(crate) const FIELDS: [&'static str; 4] = ["id", "name", "area", "amount"];
+    /// The fields without a default.
+    pub(crate) const REQUIRED: [&'static str; 3] = ["id", "area", "amount"];
+}
+
+/// A project proposal as written in the data contract (numbers unchecked until validation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalData {
+    /// Unique id among budgets, resources and proposals.
+    pub id: String,
+    /// A short title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Id of the resource that would carry it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Id of the area it would serve (also its home for the tier).
+    pub area: String,
+    /// Id of the budget that pays for it.
+    pub budget: String,
+    /// Categories it would serve (at least one).
+    pub categories: Vec<String>,
+    /// Skills it brings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<String>,
+    /// Units it can give, 0 ..= [`crate::model::limits::MAX_CAPACITY`].
+    pub capacity: i64,
+    /// Yuan per unit, 0 ..= [`crate::model::limits::MAX_UNIT_COST`].
+    pub unit_cost: i64,
+    /// Yuan once approved, 0 ..= [`crate::model::limits::MAX_FIXED_COST`].
+    pub fixed_cost: i64,
+    /// When it would run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowData>,
+}
+
+impl ProposalData {
+    /// The JSON field names, in order.
+    pub(crate) const FIELDS: [&'static str; 11] = [
+        "id",
+        "title",
+        "provider",
+        "area",
+        "budget",
+        "categories",
+        "skills",
+        "capacity",
+        "unit_cost",
+        "fixed_cost",
+        "window",
+    ];
+    /// The fields without a default.
+    pub(crate) const REQUIRED: [&'static str; 5] =
+        ["id", "area", "budget", "categories", "capacity"];
+}
+
 /// An instance as written in the data contract: build one in code, or read one with
 /// [`Instance::from_json_str`]; [`Instance::from_data`] validates it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -160,13 +232,26 @@ pub struct InstanceData {
     pub needs: Vec<NeedData>,
     /// The resource list.
     pub resources: Vec<ResourceData>,
+    /// The budgets for purchased services (optional; written only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<BudgetData>,
+    /// The project proposals (optional; written only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposals: Vec<ProposalData>,
     /// The value model.
     pub policy: Policy,
 }
 
 impl InstanceData {
     /// The JSON field names, in order.
-    pub(crate) const FIELDS: [&'static str; 4] = ["areas", "needs", "resources", "policy"];
+    pub(crate) const FIELDS: [&'static str; 6] = [
+        "areas",
+        "needs",
+        "resources",
+        "budgets",
+        "proposals",
+        "policy",
+    ];
 }
 
 /// The JSON field names of the `policy` object, in order.
@@ -324,6 +409,37 @@ impl Instance {
                     window: window(&r.window),
                 })
                 .collect(),
+            budgets: self
+                .budgets()
+                .iter()
+                .map(|b| BudgetData {
+                    id: b.id.clone(),
+                    name: b.name.clone(),
+                    area: area_id(b.area),
+                    amount: b.amount,
+                })
+                .collect(),
+            proposals: self
+                .proposals()
+                .iter()
+                .map(|p| ProposalData {
+                    id: p.id.clone(),
+                    title: p.title.clone(),
+                    provider: p.provider.map(|r| self.resource(r).id.clone()),
+                    area: area_id(p.area),
+                    budget: self.budget(p.budget).id.clone(),
+                    categories: p
+                        .categories
+                        .iter()
+                        .map(|c| self.category_name(*c).to_owned())
+                        .collect(),
+                    skills: skill_names(&p.skills),
+                    capacity: p.capacity.into(),
+                    unit_cost: p.unit_cost.into(),
+                    fixed_cost: p.fixed_cost,
+                    window: window(&p.window),
+                })
+                .collect(),
             policy: self.policy().clone(),
         }
     }
@@ -395,14 +511,37 @@ mod tests {
             unit_cost: 0,
             window: window.clone(),
         };
+        let budget = BudgetData {
+            id: "B".into(),
+            name: Some("b".into()),
+            area: "A".into(),
+            amount: 1,
+        };
+        let proposal = ProposalData {
+            id: "P".into(),
+            title: Some("p".into()),
+            provider: Some("R".into()),
+            area: "A".into(),
+            budget: "B".into(),
+            categories: vec!["c".into()],
+            skills: vec!["s".into()],
+            capacity: 1,
+            unit_cost: 1,
+            fixed_cost: 1,
+            window: window.clone(),
+        };
         assert_eq!(sorted(keys(&area)), names(AreaData::FIELDS));
+        assert_eq!(sorted(keys(&budget)), names(BudgetData::FIELDS));
+        assert_eq!(sorted(keys(&proposal)), names(ProposalData::FIELDS));
         assert_eq!(sorted(keys(&window)), names(WindowData::FIELDS));
         assert_eq!(sorted(keys(&need)), names(NeedData::FIELDS));
         assert_eq!(sorted(keys(&resource)), names(ResourceData::FIELDS));
-        assert_eq!(
-            sorted(keys(&InstanceData::default())),
-            names(InstanceData::FIELDS)
-        );
+        let full = InstanceData {
+            budgets: vec![budget],
+            proposals: vec![proposal],
+            ..InstanceData::default()
+        };
+        assert_eq!(sorted(keys(&full)), names(InstanceData::FIELDS));
         let mut policy = Policy::default();
         let mut steps = PerKind::default();
         steps[Kind::Member] = vec![LoadStep {
@@ -421,5 +560,7 @@ mod tests {
         assert!(listed(&AreaData::REQUIRED, &AreaData::FIELDS));
         assert!(listed(&NeedData::REQUIRED, &NeedData::FIELDS));
         assert!(listed(&ResourceData::REQUIRED, &ResourceData::FIELDS));
+        assert!(listed(&BudgetData::REQUIRED, &BudgetData::FIELDS));
+        assert!(listed(&ProposalData::REQUIRED, &ProposalData::FIELDS));
     }
 }

@@ -1,10 +1,14 @@
 //! Who may serve whom: the bipartite graph of eligible (need, resource) pairs with their tier
 //! and unit value, built through an index by (served area, category), never by testing all
-//! need × resource pairs.
+//! need × resource pairs; and, beside it, the pairs a proposal would serve if approved.
 
+use crate::model::area::AreaIdx;
 use crate::model::area::Level;
 use crate::model::need::{Need, NeedIdx};
+use crate::model::proposal::{Proposal, ProposalIdx};
 use crate::model::resource::{Resource, ResourceIdx};
+use crate::model::time::Window;
+use crate::model::vocab::{CategoryIdx, SkillIdx};
 use crate::model::Instance;
 use crate::solve::Network;
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -22,8 +26,22 @@ pub struct Arc {
     pub value: i64,
 }
 
+/// One pair of a need and a proposal that would serve it if approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    /// The need.
+    pub need: NeedIdx,
+    /// The proposal.
+    pub proposal: ProposalIdx,
+    /// Level where the need's area and the proposal's area meet.
+    pub tier: Level,
+    /// Value of one unit, always positive.
+    pub value: i64,
+}
+
 /// All eligible pairs, grouped by need (needs in index order, resources ascending within a
-/// need), together with the numeric [`Network`] the solvers see.
+/// need), together with the numeric [`Network`] the solvers see; and the pairs of needs
+/// with proposals ([`Offer`]s), in a second network whose right nodes are the proposals.
 ///
 /// ```
 /// let json = r#"{
@@ -43,6 +61,8 @@ pub struct Arc {
 pub struct Eligibility {
     network: Network,
     tier: Vec<Level>,
+    offers: Network,
+    offer_tier: Vec<Level>,
 }
 
 impl Eligibility {
@@ -94,7 +114,13 @@ impl Eligibility {
         net.value.shrink_to_fit();
         tier.shrink_to_fit();
         add_terms(instance, &mut net);
-        Eligibility { network: net, tier }
+        let (offers, offer_tier) = offers(instance, &net.supply);
+        Eligibility {
+            network: net,
+            tier,
+            offers,
+            offer_tier,
+        }
     }
 
     /// The numeric network for the solvers: left nodes are needs, right nodes resources.
@@ -130,6 +156,29 @@ impl Eligibility {
     /// All eligible pairs.
     pub fn arcs(&self) -> impl Iterator<Item = Arc> + '_ {
         (0..self.network.supply.len()).flat_map(move |i| self.arcs_of(NeedIdx(i as u32)))
+    }
+
+    /// The pairs of needs with proposals as a numeric network: left nodes are needs (as in
+    /// [`Eligibility::network`]), right nodes proposals with their capacities.
+    pub fn offer_network(&self) -> &Network {
+        &self.offers
+    }
+
+    /// The offer behind arc `a` of [`Eligibility::offer_network`].
+    pub fn offer(&self, need: NeedIdx, a: usize) -> Offer {
+        Offer {
+            need,
+            proposal: ProposalIdx(self.offers.head[a]),
+            tier: self.offer_tier[a],
+            value: self.offers.value[a],
+        }
+    }
+
+    /// The proposals that would serve one need, ascending.
+    pub fn offers_of(&self, need: NeedIdx) -> impl Iterator<Item = Offer> + '_ {
+        self.offers
+            .out(need.get())
+            .map(move |a| self.offer(need, a))
     }
 
     /// The pairs as an undirected petgraph graph: nodes are need ids then resource ids,
@@ -257,10 +306,104 @@ impl Index {
     }
 }
 
+/// The pairs of needs with proposals: proposals indexed by (area, category) as resources are,
+/// each need looking up its area and the areas above it.
+fn offers(instance: &Instance, supply: &[i64]) -> (Network, Vec<Level>) {
+    let categories = instance.categories().len() as u64;
+    let key = |a: AreaIdx, c: CategoryIdx| u64::from(a.0) * categories + u64::from(c.0);
+    let mut entries: Vec<(u64, u32)> = Vec::new();
+    for (p, x) in instance.proposals().iter().enumerate() {
+        entries.extend(x.categories.iter().map(|&c| (key(x.area, c), p as u32)));
+    }
+    entries.sort_unstable();
+    let mut net = Network {
+        supply: supply.to_vec(),
+        capacity: instance
+            .proposals()
+            .iter()
+            .map(|x| i64::from(x.capacity))
+            .collect(),
+        start: Vec::with_capacity(supply.len() + 1),
+        head: Vec::new(),
+        value: Vec::new(),
+        ..Network::default()
+    };
+    let mut tier = Vec::new();
+    net.start.push(0);
+    for need in instance.needs() {
+        if !entries.is_empty() {
+            let from = net.head.len();
+            for a in instance.areas().ancestors(need.area) {
+                let k = key(a, need.category);
+                let lo = entries.partition_point(|e| e.0 < k);
+                for &(_, p) in entries[lo..].iter().take_while(|e| e.0 == k) {
+                    let x = &instance.proposals()[p as usize];
+                    if let Some((t, v)) = assess_server(instance, need, &Server::of_proposal(x)) {
+                        net.head.push(p);
+                        net.value.push(v);
+                        tier.push(t);
+                    }
+                }
+            }
+            // Proposals ascending within the need (each serves one area, so none repeats).
+            let mut pairs: Vec<(u32, i64, Level)> = (from..net.head.len())
+                .map(|a| (net.head[a], net.value[a], tier[a]))
+                .collect();
+            pairs.sort_unstable_by_key(|p| p.0);
+            for (k, (p, v, t)) in pairs.into_iter().enumerate() {
+                (net.head[from + k], net.value[from + k], tier[from + k]) = (p, v, t);
+            }
+        }
+        net.start.push(net.head.len() as u32);
+    }
+    (net, tier)
+}
+
+/// What the rules ask of a server (a resource, or a proposal once approved).
+pub(crate) struct Server<'a> {
+    /// Where it is registered, for the tier.
+    pub home: AreaIdx,
+    /// Its skills, sorted.
+    pub skills: &'a [SkillIdx],
+    /// When it is available.
+    pub window: Option<Window>,
+    /// Its unit cost.
+    pub unit_cost: u32,
+}
+
+impl<'a> Server<'a> {
+    pub(crate) fn of_resource(r: &'a Resource) -> Server<'a> {
+        Server {
+            home: r.home,
+            skills: &r.skills,
+            window: r.window,
+            unit_cost: r.unit_cost,
+        }
+    }
+
+    pub(crate) fn of_proposal(x: &'a Proposal) -> Server<'a> {
+        Server {
+            home: x.area,
+            skills: &x.skills,
+            window: x.window,
+            unit_cost: x.unit_cost,
+        }
+    }
+}
+
 /// Whether `r` may serve `need` once the index has matched category and served area:
 /// skills, windows, cost ceiling and a positive value. Returns the tier and unit value.
 pub(crate) fn assess(instance: &Instance, need: &Need, r: &Resource) -> Option<(Level, i64)> {
-    if !is_subset(&need.skills, &r.skills) {
+    assess_server(instance, need, &Server::of_resource(r))
+}
+
+/// [`assess`] for any server.
+pub(crate) fn assess_server(
+    instance: &Instance,
+    need: &Need,
+    r: &Server<'_>,
+) -> Option<(Level, i64)> {
+    if !is_subset(&need.skills, r.skills) {
         return None;
     }
     if let (Some(a), Some(b)) = (&need.window, &r.window) {

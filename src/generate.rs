@@ -14,7 +14,9 @@
 //! assert!(instance.needs().len() > 10);
 //! ```
 
-use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData};
+use crate::contract::{
+    AreaData, BudgetData, InstanceData, NeedData, ProposalData, ResourceData, WindowData,
+};
 use crate::model::area::Level;
 use crate::model::policy::Policy;
 use crate::model::resource::Kind;
@@ -547,6 +549,172 @@ pub fn generate(shape: &Shape, seed: u64) -> InstanceData {
     data
 }
 
+/// Budgets and proposals to add to a generated instance ([`generate_funded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Funding {
+    /// One budget for each area at this level (`Community` or `Street`).
+    pub budget_level: Level,
+    /// Proposals in all, spread over the communities like the needs.
+    pub proposals: usize,
+    /// The share of the full cost of its proposals (every one approved and full) that a
+    /// budget holds, in percent: a range drawn from per budget.
+    pub share_pct: (i64, i64),
+}
+
+impl Funding {
+    /// One budget per community and 50 proposals: the street's 评审立项.
+    pub fn street() -> Funding {
+        Funding {
+            budget_level: Level::Community,
+            proposals: 50,
+            share_pct: (30, 60),
+        }
+    }
+
+    /// One budget per street and 1,000 proposals: the district's 评审立项.
+    pub fn district() -> Funding {
+        Funding {
+            budget_level: Level::Street,
+            proposals: 1_000,
+            share_pct: (30, 60),
+        }
+    }
+
+    /// The funding that goes with a named preset: `tiny` (one budget per community, 6
+    /// proposals), `street` or `district`; a `hard-` preset takes the funding of its scale.
+    pub fn named(name: &str) -> Option<Funding> {
+        match name.strip_prefix("hard-").unwrap_or(name) {
+            "tiny" => Some(Funding {
+                proposals: 6,
+                ..Funding::street()
+            }),
+            "street" => Some(Funding::street()),
+            "district" => Some(Funding::district()),
+            _ => None,
+        }
+    }
+}
+
+/// Titles of proposals by category, as projects are named in practice.
+const TITLES: [(&str, &str); 12] = [
+    ("elder-care", "助老食堂"),
+    ("health", "健康义诊"),
+    ("repair", "便民维修"),
+    ("sanitation", "环境整治"),
+    ("child-care", "四点半课堂"),
+    ("culture", "社区文化节"),
+    ("safety", "平安巡防"),
+    ("legal-aid", "法律明白人"),
+    ("psychological", "心理疏导"),
+    ("employment", "就业帮扶"),
+    ("disability-support", "助残服务"),
+    ("environment", "垃圾分类"),
+];
+
+/// Generates an instance of `shape` from `seed` (exactly [`generate`]'s) and adds budgets
+/// and proposals drawn from a second stream of the same seed.
+///
+/// Proposals sit in a community (four in five) or its street, serve one or two categories,
+/// have a capacity of 30–150 units, a unit cost of 0–40 yuan and a fixed cost of
+/// 1,000–15,000 yuan, and are paid from the budget of their community (or street, with street
+/// budgets); most name a social organisation as provider. A budget holds a share of the full
+/// cost of its proposals (see [`Funding::share_pct`]) plus 5,000–20,000 yuan for the paid
+/// organisations' units, so that it cannot buy everything.
+///
+/// ```
+/// use duijie::generate::{generate, generate_funded, Funding, Shape};
+/// let data = generate_funded(&Shape::tiny(), &Funding::named("tiny").unwrap(), 7);
+/// let base = generate(&Shape::tiny(), 7);
+/// assert_eq!((data.needs.clone(), data.resources.clone()), (base.needs, base.resources));
+/// assert_eq!((data.budgets.len(), data.proposals.len()), (3, 6));
+/// assert!(duijie::Instance::from_data(&data).is_ok());
+/// ```
+pub fn generate_funded(shape: &Shape, funding: &Funding, seed: u64) -> InstanceData {
+    let mut data = generate(shape, seed);
+    let skill_list: &[(&str, &str)] = if shape.family == Family::Hard {
+        &HARD_SKILLS
+    } else {
+        &SKILLS
+    };
+    let mut rng = Rng::new(seed ^ 0x6275_6467_6574_7321);
+    let communities: Vec<(String, String)> = data
+        .areas
+        .iter()
+        .filter(|a| a.level == Level::Community)
+        .map(|a| (a.id.clone(), a.parent.clone().unwrap_or_default()))
+        .collect();
+    if communities.is_empty() {
+        return data;
+    }
+    let budget_areas: Vec<String> = data
+        .areas
+        .iter()
+        .filter(|a| a.level == funding.budget_level)
+        .map(|a| a.id.clone())
+        .collect();
+    let budget_id = |area: &str| format!("B-{area}");
+    let orgs: Vec<String> = data
+        .resources
+        .iter()
+        .filter(|r| r.kind == Kind::SocialOrg)
+        .map(|r| r.id.clone())
+        .collect();
+    let weight: Vec<u32> = (0..communities.len())
+        .map(|_| rng.range(1, 4) as u32)
+        .collect();
+    let mut full_cost: Vec<i64> = vec![0; budget_areas.len()];
+    for k in 0..funding.proposals {
+        let c = rng.weighted(&weight);
+        let (community, street) = &communities[c];
+        let area = if rng.chance(0.8) || street.is_empty() {
+            community.clone()
+        } else {
+            street.clone()
+        };
+        let budget_area = match funding.budget_level {
+            Level::Street => street,
+            _ => community,
+        };
+        let Some(b) = budget_areas.iter().position(|a| a == budget_area) else {
+            continue;
+        };
+        let n_cats = if rng.chance(0.7) { 1 } else { 2 };
+        let categories = pick_categories(&mut rng, n_cats);
+        let title = TITLES
+            .iter()
+            .find(|t| t.0 == categories[0])
+            .map_or("社区服务", |t| t.1);
+        let capacity = rng.range(3, 15) * 10;
+        let unit_cost = rng.range(0, 4) * 10;
+        let fixed_cost = rng.range(2, 30) * 500;
+        full_cost[b] += fixed_cost + unit_cost * capacity;
+        data.proposals.push(ProposalData {
+            id: format!("P{k:04}"),
+            title: Some(format!("{title}{}", k + 1)),
+            provider: (!orgs.is_empty() && rng.chance(0.7))
+                .then(|| orgs[rng.range(0, orgs.len() as i64 - 1) as usize].clone()),
+            area,
+            budget: budget_id(budget_area),
+            skills: pick_skills(&mut rng, skill_list, &categories, 0.3),
+            categories,
+            capacity,
+            unit_cost,
+            fixed_cost,
+            window: rng.chance(0.2).then(|| window(&mut rng, 10, 25)),
+        });
+    }
+    for (b, area) in budget_areas.iter().enumerate() {
+        let share = rng.range(funding.share_pct.0, funding.share_pct.1);
+        let amount = (full_cost[b] * share / 100 / 1000 + rng.range(5, 20)) * 1000;
+        data.budgets.push(BudgetData {
+            id: budget_id(area),
+            name: Some(format!("{area} 政府购买服务")),
+            area: area.clone(),
+            amount,
+        });
+    }
+    data
+}
 #[cfg(test)]
 mod tests {
     use super::*;

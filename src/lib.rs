@@ -14,6 +14,7 @@
 //! | validate | [`validate`] | the contract's rules, [`Problem`]s with codes and paths; lowering |
 //! | model | [`model`] | areas, needs, resources, the value model ([`Policy`]), the [`Instance`] |
 //! | eligibility | [`eligibility`] | who may serve whom, with tier and value, as a numeric network |
+//! | | [`funded`] | with budgets and proposals: the numeric program (budget rows, openings) |
 //! | solve | [`solve`](mod@solve) | numbers only: the exact network simplex, the LP backends, live dispatch |
 //! | plan | [`plan`] | the [`Plan`], its certificates, the independent [`check()`]er, diffs |
 //! | analysis | [`analysis`] | explanations, the report, the project list, tables |
@@ -56,6 +57,7 @@ pub mod analysis;
 pub mod contract;
 pub mod eligibility;
 pub mod format;
+pub mod funded;
 pub mod generate;
 pub mod model;
 pub mod orders;
@@ -67,7 +69,7 @@ pub mod validate;
 pub use contract::InstanceData;
 pub use eligibility::Eligibility;
 pub use model::{Instance, Policy};
-pub use plan::{check, solve, solve_with, Plan};
+pub use plan::{check, solve, solve_program_with, solve_with, Plan};
 pub use validate::{Code, LoadError, Problem, Problems};
 
 /// What most callers need, in one `use duijie::prelude::*;`.
@@ -76,7 +78,7 @@ pub mod prelude {
     pub use crate::eligibility::Eligibility;
     pub use crate::model::{Instance, Level, Policy};
     pub use crate::orders::{Command, Ledger, Rejection};
-    pub use crate::plan::{check, solve, solve_with, Plan};
+    pub use crate::plan::{check, solve, solve_program_with, solve_with, Plan};
     pub use crate::solve::{FlowSolver, SolveError, Solver};
     pub use crate::validate::{Code, LoadError, Problem, Problems};
 }

@@ -1,5 +1,7 @@
 //! The project list (项目清单): a plan's assignments grouped by provider, category, community
 //! and tier, each carried through the stages 了解需求 → 设计项目 → 评审立项 → 项目实施 → 监督评估.
+//! An approved proposal is one project of its own, already reviewed (评审立项), holding every
+//! assignment it serves; why the others were rejected is in [`super::review`].
 
 use crate::model::area::{AreaIdx, Level};
 use crate::model::vocab::CategoryIdx;
@@ -117,14 +119,23 @@ impl Project {
     }
 }
 
-/// Groups the plan's assignments into projects, sorted by id, each at [`Stage::Design`].
+/// Groups the plan's assignments into projects, sorted by id: a resource's at
+/// [`Stage::Design`], one per approved proposal (its id, its provider or itself as `resource`,
+/// its categories joined by `;`, its area's community and level) at [`Stage::Review`].
 pub fn projects(instance: &Instance, plan: &Plan) -> Vec<Project> {
     let areas = instance.areas();
     // Group by (resource, category, community, tier) as indices; name the groups at the end.
     let ids = instance.ids();
     let mut keyed = Vec::with_capacity(plan.assignments.len());
+    let mut by_proposal: Vec<Vec<&Assignment>> = vec![Vec::new(); instance.proposals().len()];
     for (k, a) in plan.assignments.iter().enumerate() {
-        let (Some(i), Some(resource)) = (ids.need(&a.need), ids.resource(&a.resource)) else {
+        let Some(i) = ids.need(&a.need) else {
+            continue;
+        };
+        let Some(resource) = ids.resource(&a.resource) else {
+            if let Some(p) = instance.find_proposal(&a.resource) {
+                by_proposal[p.get()].push(a);
+            }
             continue;
         };
         let need = instance.need(i);
@@ -163,6 +174,38 @@ pub fn projects(instance: &Instance, plan: &Plan) -> Vec<Project> {
             community,
             tier,
             stage: Stage::Design,
+        });
+    }
+    for (x, items) in instance.proposals().iter().zip(&by_proposal) {
+        if items.is_empty() {
+            continue;
+        }
+        let community = areas
+            .ancestor_at(x.area, Level::Community)
+            .map_or("-".to_owned(), |c| areas.get(c).id.clone());
+        let categories: Vec<&str> = x
+            .categories
+            .iter()
+            .map(|&c| instance.category_name(c))
+            .collect();
+        out.push(Project {
+            id: x.id.clone(),
+            resource: x
+                .provider
+                .map_or_else(|| x.id.clone(), |r| instance.resource(r).id.clone()),
+            category: categories.join(";"),
+            community,
+            tier: areas.get(x.area).level,
+            needs: items
+                .iter()
+                .map(|a| ProjectNeed {
+                    need: a.need.clone(),
+                    quantity: a.quantity,
+                })
+                .collect(),
+            quantity: items.iter().map(|a| a.quantity).sum(),
+            value: items.iter().map(|a| a.quantity * a.value).sum(),
+            stage: Stage::Review,
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

@@ -1,12 +1,14 @@
-//! CSV for analysts: the three lists read from `areas.csv`, `needs.csv` and `resources.csv`
-//! (one row per item, a header row, list cells separated by `;`) and written back, and
-//! [`write_table`] for any table.
+//! CSV for analysts: the three lists read from `areas.csv`, `needs.csv` and `resources.csv`,
+//! and the optional `budgets.csv` and `proposals.csv` (one row per item, a header row, list
+//! cells separated by `;`) and written back, and [`write_table`] for any table.
 //!
 //! | file | columns (required in bold) |
 //! |---|---|
 //! | `areas.csv` | **id**, name, **level**, parent |
 //! | `needs.csv` | **id**, **area**, **category**, **quantity**, priority, vulnerable, skills, window_start, window_end, max_unit_cost, requester, title |
 //! | `resources.csv` | **id**, **kind**, name, **home**, serves, **categories**, skills, **capacity**, unit_cost, window_start, window_end |
+//! | `budgets.csv` (optional) | **id**, name, **area**, **amount** |
+//! | `proposals.csv` (optional) | **id**, title, provider, **area**, **budget**, **categories**, skills, **capacity**, unit_cost, fixed_cost, window_start, window_end |
 //!
 //! The columns are the contract's fields ([`crate::contract`]), a window written as two
 //! columns. An empty cell is an absent value. A `policy.json` beside them (the contract's
@@ -20,7 +22,7 @@
 //!   `'` alone is the empty text (an empty cell is an absent value);
 //! - in a list cell, `;` separates items, and `\;` and `\\` stand for `;` and `\` inside one.
 
-use crate::contract::{AreaData, NeedData, ResourceData, WindowData};
+use crate::contract::{AreaData, BudgetData, NeedData, ProposalData, ResourceData, WindowData};
 use crate::model::area::Level;
 use crate::model::limits;
 use crate::model::policy::Policy;
@@ -281,6 +283,29 @@ pub fn read_csv(
     resources: impl Read,
     policy: Option<Policy>,
 ) -> Result<Instance, LoadError> {
+    read_csv_funded(
+        areas,
+        needs,
+        resources,
+        None::<&[u8]>,
+        None::<&[u8]>,
+        policy,
+    )
+}
+
+/// Reads the three lists and, when given, `budgets.csv` and `proposals.csv`, with the default
+/// policy (or `policy`, if given).
+///
+/// # Errors
+/// [`LoadError::Invalid`] with every problem found, each naming file, record and column.
+pub fn read_csv_funded(
+    areas: impl Read,
+    needs: impl Read,
+    resources: impl Read,
+    budgets: Option<impl Read>,
+    proposals: Option<impl Read>,
+    policy: Option<Policy>,
+) -> Result<Instance, LoadError> {
     let mut assembly = Assembly::default();
     let a = read_sheet(
         "areas",
@@ -391,11 +416,75 @@ pub fn read_csv(
         };
         assembly.resource(k, resource);
     }
+    let mut b_lines = Vec::new();
+    if let Some(budgets) = budgets {
+        let b = read_sheet(
+            "budgets",
+            budgets,
+            &BudgetData::FIELDS,
+            &BudgetData::REQUIRED,
+            &mut assembly.d,
+        );
+        for (k, row) in b.rows.iter().enumerate() {
+            let w = &mut assembly.d;
+            b.check_row(k, row, w);
+            let id = b.cell(row, "id").unwrap_or_default().to_owned();
+            let amount = b
+                .cell(row, "amount")
+                .and_then(|s| int(w, s, format!("budgets[{k}].amount"), &id));
+            let budget = BudgetData {
+                name: b.cell(row, "name").map(str::to_owned),
+                area: b.cell(row, "area").unwrap_or_default().to_owned(),
+                amount: amount.unwrap_or(0),
+                id,
+            };
+            assembly.budget(k, budget);
+        }
+        b_lines = b.lines;
+    }
+    let mut p_lines = Vec::new();
+    if let Some(proposals) = proposals {
+        let x = read_sheet(
+            "proposals",
+            proposals,
+            &ProposalData::FIELDS,
+            &ProposalData::REQUIRED,
+            &mut assembly.d,
+        );
+        for (k, row) in x.rows.iter().enumerate() {
+            let w = &mut assembly.d;
+            x.check_row(k, row, w);
+            let id = x.cell(row, "id").unwrap_or_default().to_owned();
+            let p = |c: &str| format!("proposals[{k}].{c}");
+            let num =
+                |w: &mut Diagnostics, c: &str| x.cell(row, c).and_then(|s| int(w, s, p(c), &id));
+            let capacity = num(w, "capacity");
+            let unit_cost = num(w, "unit_cost");
+            let fixed_cost = num(w, "fixed_cost");
+            let proposal = ProposalData {
+                title: x.cell(row, "title").map(str::to_owned),
+                provider: x.cell(row, "provider").map(str::to_owned),
+                area: x.cell(row, "area").unwrap_or_default().to_owned(),
+                budget: x.cell(row, "budget").unwrap_or_default().to_owned(),
+                categories: list(x.cell(row, "categories")),
+                skills: list(x.cell(row, "skills")),
+                capacity: capacity.unwrap_or(0),
+                unit_cost: unit_cost.unwrap_or(0),
+                fixed_cost: fixed_cost.unwrap_or(0),
+                window: window(&x, row, w, p("window")),
+                id,
+            };
+            assembly.proposal(k, proposal);
+        }
+        p_lines = x.lines;
+    }
     assembly.policy(policy.unwrap_or_default());
     let lines = [
         ("areas", &a.lines),
         ("needs", &n.lines),
         ("resources", &r.lines),
+        ("budgets", &b_lines),
+        ("proposals", &p_lines),
     ];
     assembly.finish().map_err(|e| match e {
         LoadError::Invalid(Problems(ps)) => LoadError::Invalid(Problems(
@@ -406,7 +495,7 @@ pub fn read_csv(
 }
 
 /// Renames `needs[3].quantity` to `needs.csv[3].quantity` and adds the record's line.
-fn to_csv_path(mut p: Problem, lines: &[(&str, &Vec<u64>); 3]) -> Problem {
+fn to_csv_path(mut p: Problem, lines: &[(&str, &Vec<u64>); 5]) -> Problem {
     for (list, ls) in lines {
         if let Some(rest) = p.path.strip_prefix(list).filter(|r| r.starts_with('[')) {
             let k: Option<usize> = rest[1..].split(']').next().and_then(|x| x.parse().ok());
@@ -422,10 +511,11 @@ fn to_csv_path(mut p: Problem, lines: &[(&str, &Vec<u64>); 3]) -> Problem {
     p
 }
 
-/// Reads `areas.csv`, `needs.csv`, `resources.csv` and the optional `policy.json` in `dir`.
+/// Reads `areas.csv`, `needs.csv`, `resources.csv` and the optional `budgets.csv`,
+/// `proposals.csv` and `policy.json` in `dir`.
 ///
 /// # Errors
-/// As [`read_csv`]; a missing file is [`LoadError::Io`].
+/// As [`read_csv`]; a missing required file is [`LoadError::Io`].
 pub fn read_csv_dir(dir: &Path) -> Result<Instance, LoadError> {
     let open = |f: &str| std::fs::File::open(dir.join(f)).map(std::io::BufReader::new);
     let policy = match std::fs::read_to_string(dir.join("policy.json")) {
@@ -437,10 +527,17 @@ pub fn read_csv_dir(dir: &Path) -> Result<Instance, LoadError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e.into()),
     };
-    read_csv(
+    let optional = |f: &str| match open(f) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    };
+    read_csv_funded(
         open("areas.csv")?,
         open("needs.csv")?,
         open("resources.csv")?,
+        optional("budgets.csv")?,
+        optional("proposals.csv")?,
         policy,
     )
 }
@@ -508,8 +605,9 @@ pub fn write_table(
     w.flush()
 }
 
-/// Writes the instance as `areas.csv`, `needs.csv`, `resources.csv` and `policy.json` in `dir`;
-/// [`read_csv_dir`] reads back the same instance.
+/// Writes the instance as `areas.csv`, `needs.csv`, `resources.csv`, `budgets.csv`,
+/// `proposals.csv` (the last two with only their header row when the instance has none) and
+/// `policy.json` in `dir`; [`read_csv_dir`] reads back the same instance.
 ///
 /// # Errors
 /// Any write error.
@@ -571,6 +669,34 @@ pub fn write_csv_dir(instance: &Instance, dir: &Path) -> std::io::Result<()> {
                 Cell::Text(join(&r.skills)),
                 r.capacity.into(),
                 r.unit_cost.into(),
+                s,
+                e,
+            ]
+        }),
+    )?;
+    write_table(
+        file("budgets.csv")?,
+        &columns(&BudgetData::FIELDS),
+        data.budgets
+            .iter()
+            .map(|b| vec![exact(&b.id), opt(&b.name), exact(&b.area), b.amount.into()]),
+    )?;
+    write_table(
+        file("proposals.csv")?,
+        &columns(&ProposalData::FIELDS),
+        data.proposals.iter().map(|x| {
+            let [s, e] = win(&x.window);
+            vec![
+                exact(&x.id),
+                opt(&x.title),
+                opt(&x.provider),
+                exact(&x.area),
+                exact(&x.budget),
+                items(&x.categories),
+                Cell::Text(join(&x.skills)),
+                x.capacity.into(),
+                x.unit_cost.into(),
+                x.fixed_cost.into(),
                 s,
                 e,
             ]

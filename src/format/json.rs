@@ -7,7 +7,10 @@
 //! it is handed decides whether it is the value or a problem. Paths are built only when a problem
 //! is reported, and problems inside a list item carry the item's id, which may come after them.
 
-use crate::contract::{AreaData, InstanceData, NeedData, ResourceData, WindowData, POLICY_FIELDS};
+use crate::contract::{
+    AreaData, BudgetData, InstanceData, NeedData, ProposalData, ResourceData, WindowData,
+    POLICY_FIELDS,
+};
 use crate::model::area::Level;
 use crate::model::limits;
 use crate::model::policy::{CommunityFloor, Engagement, LoadStep, PerKind, Policy};
@@ -698,6 +701,132 @@ impl Item for ResourceData {
     }
 }
 
+impl Item for BudgetData {
+    fn placeholder() -> BudgetData {
+        BudgetData {
+            id: String::new(),
+            name: None,
+            area: String::new(),
+            amount: 0,
+        }
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        r: &mut Reader,
+        loc: Loc<'_>,
+        map: A,
+    ) -> Result<BudgetData, A::Error> {
+        let mut b = BudgetData::placeholder();
+        let (mut id, mut area, mut amount) = (None, None, None);
+        let present = fields(r, loc, map, BudgetData::FIELDS, |r, i, map| {
+            let name = BudgetData::FIELDS[i];
+            match i {
+                0 => field!(r, loc, name, map, Text, &mut id),
+                1 => field!(r, loc, name, map, Text, &mut b.name),
+                2 => field!(r, loc, name, map, Text, &mut area),
+                _ => field!(r, loc, name, map, Int, &mut amount),
+            }
+        })?;
+        required(r, loc, BudgetData::FIELDS, &present, &BudgetData::REQUIRED);
+        b.id = id.unwrap_or_default();
+        match area {
+            Some(a) => b.area = a,
+            None => r.break_at(Loc::Field(&loc, "area")),
+        }
+        b.amount = amount.unwrap_or(0);
+        Ok(b)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn keep(self, k: usize, a: &mut Assembly) {
+        a.budget(k, self);
+    }
+}
+
+impl Item for ProposalData {
+    fn placeholder() -> ProposalData {
+        ProposalData {
+            id: String::new(),
+            title: None,
+            provider: None,
+            area: String::new(),
+            budget: String::new(),
+            categories: Vec::new(),
+            skills: Vec::new(),
+            capacity: 0,
+            unit_cost: 0,
+            fixed_cost: 0,
+            window: None,
+        }
+    }
+
+    fn read<'de, A: MapAccess<'de>>(
+        r: &mut Reader,
+        loc: Loc<'_>,
+        map: A,
+    ) -> Result<ProposalData, A::Error> {
+        let mut x = ProposalData::placeholder();
+        let (mut id, mut area, mut budget, mut categories) = (None, None, None, None);
+        let (mut skills, mut capacity, mut unit_cost, mut fixed_cost) = (None, None, None, None);
+        let present = fields(r, loc, map, ProposalData::FIELDS, |r, i, map| {
+            let name = ProposalData::FIELDS[i];
+            match i {
+                0 => field!(r, loc, name, map, Text, &mut id),
+                1 => field!(r, loc, name, map, Text, &mut x.title),
+                2 => field!(r, loc, name, map, Text, &mut x.provider),
+                3 => field!(r, loc, name, map, Text, &mut area),
+                4 => field!(r, loc, name, map, Text, &mut budget),
+                5 => field!(r, loc, name, map, Texts, &mut categories),
+                6 => field!(r, loc, name, map, Texts, &mut skills),
+                7 => field!(r, loc, name, map, Int, &mut capacity),
+                8 => field!(r, loc, name, map, Int, &mut unit_cost),
+                9 => field!(r, loc, name, map, Int, &mut fixed_cost),
+                _ => field!(r, loc, name, map, WindowOf, &mut x.window),
+            }
+        })?;
+        required(
+            r,
+            loc,
+            ProposalData::FIELDS,
+            &present,
+            &ProposalData::REQUIRED,
+        );
+        x.id = id.unwrap_or_default();
+        for (value, slot, name) in [
+            (area, &mut x.area, "area"),
+            (budget, &mut x.budget, "budget"),
+        ] {
+            match value {
+                Some(v) => *slot = v,
+                None => r.break_at(Loc::Field(&loc, name)),
+            }
+        }
+        if present[2] && x.provider.is_none() {
+            r.break_at(Loc::Field(&loc, "provider"));
+        }
+        match categories {
+            Some(c) => x.categories = c,
+            None => r.break_at(Loc::Field(&loc, "categories")),
+        }
+        x.skills = skills.unwrap_or_default();
+        x.capacity = capacity.unwrap_or(0);
+        x.unit_cost = unit_cost.unwrap_or(0);
+        x.fixed_cost = fixed_cost.unwrap_or(0);
+        Ok(x)
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn keep(self, k: usize, a: &mut Assembly) {
+        a.proposal(k, self);
+    }
+}
+
 /// The `locality_penalty` object: one integer per level.
 struct Penalties<'r, 'l>(At<'r, 'l>);
 
@@ -896,6 +1025,7 @@ impl<'de> Expect<'de> for InstanceOf<'_, '_> {
     fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<()>, A::Error> {
         let At { r, loc } = self.0;
         let (mut areas, mut needs, mut resources) = (None, None, None);
+        let (mut budgets, mut proposals) = (None, None);
         let mut policy_read = false;
         fields(r, loc, map, InstanceData::FIELDS, |r, i, map| {
             let name = InstanceData::FIELDS[i];
@@ -923,6 +1053,22 @@ impl<'de> Expect<'de> for InstanceOf<'_, '_> {
                     map,
                     |at| List::<ResourceData>(at, PhantomData),
                     &mut resources
+                ),
+                3 => field!(
+                    r,
+                    loc,
+                    name,
+                    map,
+                    |at| List::<BudgetData>(at, PhantomData),
+                    &mut budgets
+                ),
+                4 => field!(
+                    r,
+                    loc,
+                    name,
+                    map,
+                    |at| List::<ProposalData>(at, PhantomData),
+                    &mut proposals
                 ),
                 _ => {
                     let mut policy = None;

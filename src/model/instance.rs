@@ -1,15 +1,18 @@
 //! A validated instance: the three lists (areas, needs, resources), sorted by id, with the
-//! policy and the interned category and skill names. It is read by [`crate::format`],
+//! optional budgets and proposals, the policy and the interned category and skill names. It is read by [`crate::format`],
 //! validated and lowered by [`crate::validate`], and written back by
 //! [`crate::contract`] ([`Instance::to_data`]).
 
-use crate::model::area::Areas;
+use crate::model::area::{AreaIdx, Areas};
+use crate::model::budget::{Budget, BudgetIdx};
 use crate::model::need::{Need, NeedIdx};
 use crate::model::policy::Policy;
+use crate::model::proposal::{Proposal, ProposalIdx};
 use crate::model::resource::{Resource, ResourceIdx};
 use crate::model::vocab::{CategoryIdx, Vocab};
 
-/// A validated instance: areas, needs and resources, each sorted by id, and the policy.
+/// A validated instance: areas, needs and resources, budgets and proposals, each sorted by
+/// id, and the policy.
 ///
 /// ```
 /// let json = r#"{
@@ -29,6 +32,10 @@ pub struct Instance {
     areas: Areas,
     needs: Vec<Need>,
     resources: Vec<Resource>,
+    budgets: Vec<Budget>,
+    proposals: Vec<Proposal>,
+    /// The budget whose area is exactly this area, per area (`u32::MAX`: none).
+    budget_at: Vec<u32>,
     policy: Policy,
     categories: Vocab,
     skills: Vocab,
@@ -44,14 +51,33 @@ impl Instance {
         categories: Vocab,
         skills: Vocab,
     ) -> Instance {
+        let budget_at = vec![u32::MAX; areas.len()];
         Instance {
             areas,
             needs,
             resources,
+            budgets: Vec::new(),
+            proposals: Vec::new(),
+            budget_at,
             policy,
             categories,
             skills,
         }
+    }
+
+    /// The same instance with budgets and proposals (each sorted by id, every index in
+    /// range, no two budgets on one area).
+    pub(crate) fn with_funding(
+        mut self,
+        budgets: Vec<Budget>,
+        proposals: Vec<Proposal>,
+    ) -> Instance {
+        for (b, budget) in budgets.iter().enumerate() {
+            self.budget_at[budget.area.get()] = b as u32;
+        }
+        self.budgets = budgets;
+        self.proposals = proposals;
+        self
     }
 
     /// The area hierarchy.
@@ -65,6 +91,49 @@ impl Instance {
     /// The resources, sorted by id.
     pub fn resources(&self) -> &[Resource] {
         &self.resources
+    }
+    /// The budgets, sorted by id.
+    pub fn budgets(&self) -> &[Budget] {
+        &self.budgets
+    }
+    /// The proposals, sorted by id.
+    pub fn proposals(&self) -> &[Proposal] {
+        &self.proposals
+    }
+    /// Whether the instance has budgets or proposals, which make planning an integer program.
+    pub fn is_funded(&self) -> bool {
+        !self.budgets.is_empty() || !self.proposals.is_empty()
+    }
+    /// The budget a paid resource's unit serving a need in `area` is charged to: the budget of
+    /// the lowest area that contains `area` (or is it), if any.
+    pub fn budget_of(&self, area: AreaIdx) -> Option<BudgetIdx> {
+        self.areas
+            .ancestors(area)
+            .map(|a| self.budget_at[a.get()])
+            .find(|&b| b != u32::MAX)
+            .map(BudgetIdx)
+    }
+    /// The budget at `b`.
+    pub fn budget(&self, b: BudgetIdx) -> &Budget {
+        &self.budgets[b.get()]
+    }
+    /// The proposal at `p`.
+    pub fn proposal(&self, p: ProposalIdx) -> &Proposal {
+        &self.proposals[p.get()]
+    }
+    /// Finds a budget by id.
+    pub fn find_budget(&self, id: &str) -> Option<BudgetIdx> {
+        self.budgets
+            .binary_search_by(|b| b.id.as_str().cmp(id))
+            .ok()
+            .map(|b| BudgetIdx(b as u32))
+    }
+    /// Finds a proposal by id.
+    pub fn find_proposal(&self, id: &str) -> Option<ProposalIdx> {
+        self.proposals
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|p| ProposalIdx(p as u32))
     }
     /// The value model.
     pub fn policy(&self) -> &Policy {

@@ -1,11 +1,15 @@
 //! An independent checker: re-verifies any plan against the instance and the model, without
 //! the eligibility index, the network or any solver. It re-reads the model from its text:
-//! parent links walked one by one, lists searched linearly, values recomputed term by term.
+//! parent links walked one by one, lists searched linearly, values recomputed term by term;
+//! with budgets and proposals, each budget's charges, each proposal's use and cost, and that
+//! only approved proposals serve.
 
 use crate::model::area::{AreaIdx, Level};
 use crate::model::need::Need;
+use crate::model::proposal::Proposal;
 use crate::model::resource::Resource;
-use crate::model::vocab::CategoryIdx;
+use crate::model::time::Window;
+use crate::model::vocab::{CategoryIdx, SkillIdx};
 use crate::model::Instance;
 use crate::plan::{Plan, Reason};
 use std::collections::BTreeMap;
@@ -105,6 +109,23 @@ pub enum Violation {
         /// What the assignments give.
         model: i64,
     },
+    /// A proposal that is not approved serves.
+    #[error("proposal {0:?} serves but is not approved")]
+    NotApproved(String),
+    /// A budget is charged more than it holds.
+    #[error("budget {budget:?} is charged {spent}, holds {amount}")]
+    OverBudget {
+        /// Budget id.
+        budget: String,
+        /// Yuan charged (recomputed).
+        spent: i64,
+        /// Yuan it holds.
+        amount: i64,
+    },
+    /// The plan's list of proposals or budgets, or its bound, disagrees with the instance or
+    /// the assignments.
+    #[error("{0}")]
+    WrongFunding(String),
 }
 
 impl Violation {
@@ -122,6 +143,9 @@ impl Violation {
             Violation::WrongUnmet { .. } => "wrong_unmet",
             Violation::Terms { .. } => "terms",
             Violation::WrongTotal { .. } => "wrong_total",
+            Violation::NotApproved(_) => "not_approved",
+            Violation::OverBudget { .. } => "over_budget",
+            Violation::WrongFunding(_) => "wrong_funding",
         }
     }
 }
@@ -163,6 +187,7 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
     let mut given: BTreeMap<&str, i64> = BTreeMap::new();
     let mut got: BTreeMap<&str, i64> = BTreeMap::new();
     let mut pairs: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+    let mut charged: BTreeMap<&str, i128> = BTreeMap::new();
     let (mut objective, mut served): (i128, i128) = (0, 0);
     for a in &plan.assignments {
         let (need, resource) = (a.need.clone(), a.resource.clone());
@@ -170,12 +195,15 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             bad.push(Violation::UnknownNeed(need));
             continue;
         };
-        let Some(r) = instance
-            .find_resource(&a.resource)
-            .map(|j| instance.resource(j))
-        else {
-            bad.push(Violation::UnknownResource(resource));
-            continue;
+        let server = match instance.find_resource(&a.resource) {
+            Some(j) => Server::Resource(instance.resource(j)),
+            None => match instance.find_proposal(&a.resource) {
+                Some(p) => Server::Proposal(instance.proposal(p)),
+                None => {
+                    bad.push(Violation::UnknownResource(resource));
+                    continue;
+                }
+            },
         };
         if pairs.insert((&a.need, &a.resource), ()).is_some() {
             bad.push(Violation::RepeatedPair { need, resource });
@@ -189,7 +217,7 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             });
             continue;
         }
-        match may_serve(instance, n, r) {
+        match server.may_serve(instance, n) {
             Err(why) => bad.push(Violation::NotEligible {
                 need,
                 resource,
@@ -209,6 +237,17 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
         *given.entry(&a.resource).or_default() += a.quantity;
         objective += i128::from(a.quantity) * i128::from(a.value);
         served += i128::from(a.quantity);
+        // What the unit costs, and which budget pays: a paid resource's units go to the
+        // budget of the lowest area holding the need's, a proposal's to its own budget.
+        let (cost, budget) = match server {
+            Server::Resource(r) => (r.unit_cost, budget_above(instance, n.area)),
+            Server::Proposal(x) => (x.unit_cost, Some(instance.budget(x.budget).id.as_str())),
+        };
+        if cost > 0 {
+            if let Some(b) = budget {
+                *charged.entry(b).or_default() += i128::from(a.quantity) * i128::from(cost);
+            }
+        }
     }
     for r in instance.resources() {
         let g = given.get(r.id.as_str()).copied().unwrap_or(0);
@@ -219,6 +258,42 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
                 capacity: r.capacity.into(),
             });
         }
+    }
+
+    let funded = instance.is_funded();
+    let approved: BTreeMap<&str, bool> = plan
+        .proposals
+        .iter()
+        .flatten()
+        .map(|p| (p.id.as_str(), p.approved))
+        .collect();
+    let is_approved = |id: &str| approved.get(id).copied().unwrap_or(false);
+    for x in instance.proposals() {
+        let g = given.get(x.id.as_str()).copied().unwrap_or(0);
+        if g > 0 && !is_approved(&x.id) {
+            bad.push(Violation::NotApproved(x.id.clone()));
+        }
+        if g > i64::from(x.capacity) {
+            bad.push(Violation::OverCapacity {
+                resource: x.id.clone(),
+                got: g,
+                capacity: x.capacity.into(),
+            });
+        }
+    }
+    let mut fixed: i128 = 0;
+    if funded {
+        bad.extend(check_funding(
+            instance,
+            plan,
+            &given,
+            &mut charged,
+            &mut fixed,
+        ));
+    } else if plan.proposals.is_some() || plan.budgets.is_some() || plan.bound.is_some() {
+        bad.push(Violation::WrongFunding(
+            "the plan lists proposals, budgets or a bound the instance does not have".into(),
+        ));
     }
 
     let mut unmet: BTreeMap<&str, (i64, Reason)> = BTreeMap::new();
@@ -279,46 +354,80 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
                 servers.sort_unstable();
                 servers.dedup();
                 servers.retain(|&j| may_serve(instance, n, &resources[j]).is_ok());
-                let with_room: Vec<usize> = servers
+                // Proposals that may serve it: those whose area holds the need's.
+                let offers: Vec<&Proposal> = instance
+                    .proposals()
                     .iter()
-                    .copied()
-                    .filter(|&j| used[j] < i64::from(resources[j].capacity))
+                    .filter(|x| up(instance, n.area).any(|a| a == x.area))
+                    .filter(|x| Server::Proposal(x).may_serve(instance, n).is_ok())
                     .collect();
-                let model = if servers.is_empty() {
+                let with_room: Vec<String> = servers
+                    .iter()
+                    .filter(|&&j| used[j] < i64::from(resources[j].capacity))
+                    .map(|&j| {
+                        let r = &resources[j];
+                        format!(
+                            "resource {:?} may serve it and has {} units left",
+                            r.id,
+                            i64::from(r.capacity) - used[j]
+                        )
+                    })
+                    .chain(offers.iter().filter_map(|x| {
+                        let g = given.get(x.id.as_str()).copied().unwrap_or(0);
+                        if !is_approved(&x.id) {
+                            Some(format!(
+                                "proposal {:?} may serve it and is not approved",
+                                x.id
+                            ))
+                        } else if g < i64::from(x.capacity) {
+                            Some(format!(
+                                "proposal {:?} may serve it and has {} units left",
+                                x.id,
+                                i64::from(x.capacity) - g
+                            ))
+                        } else {
+                            None
+                        }
+                    }))
+                    .collect();
+                let model = if servers.is_empty() && offers.is_empty() {
                     Reason::NoEligibleResource
-                } else if with_room.is_empty() || !with_terms {
+                } else if with_room.is_empty() {
                     Reason::CapacityExhausted
                 } else {
                     Reason::PolicyTradeoff
                 };
-                if reason != model {
+                // With funding or fairness terms a unit may be worth less than what it
+                // costs elsewhere; without them every unit is worth its pair's positive
+                // value, so an optimal plan leaves no need unserved beside room.
+                if (funded || with_terms) && reason != model {
                     bad.push(wrong(format!(
                         "reason {reason:?}, the model gives {model:?}"
                     )));
-                }
-                // Without terms every unit is worth its pair's positive value, so an optimal
-                // plan leaves no need unserved beside a resource with room.
-                if !with_terms {
-                    for j in with_room {
-                        let r = &resources[j];
+                } else if !(funded || with_terms) {
+                    let model = if servers.is_empty() {
+                        Reason::NoEligibleResource
+                    } else {
+                        Reason::CapacityExhausted
+                    };
+                    if reason != model {
                         bad.push(wrong(format!(
-                            "resource {:?} may serve it and has {} units left",
-                            r.id,
-                            i64::from(r.capacity) - used[j]
+                            "reason {reason:?}, the model gives {model:?}"
                         )));
                     }
+                    bad.extend(with_room.into_iter().map(wrong));
                 }
             }
             None => {}
         }
     }
-    // The objective term by term, each read from the policy here.
+    // The objective term by term, each read from the policy here; `fixed` is
+    // cost_weight × the fixed costs of the approved proposals.
     let assignments = objective;
     let (engagement, load) = load_terms(instance, &used);
     let floor = floor_term(instance, &got);
-    let fixed = 0i128;
     let objective = assignments + engagement - load + floor - fixed;
-    if plan.terms.is_some() != with_terms {
+    if !funded && plan.terms.is_some() != with_terms {
         bad.push(Violation::Terms {
             expected: with_terms,
         });
@@ -346,11 +455,163 @@ pub fn check(instance: &Instance, plan: &Plan) -> Result<(), Violations> {
             });
         }
     }
+    if funded && plan.terms.is_none() {
+        bad.push(Violation::WrongFunding(
+            "a plan with budgets or proposals must carry its terms".into(),
+        ));
+    }
+    if let Some(b) = plan.bound {
+        if b < plan.objective {
+            bad.push(Violation::WrongFunding(format!(
+                "bound {b} is below the objective {}",
+                plan.objective
+            )));
+        }
+    }
     if bad.is_empty() {
         Ok(())
     } else {
         Err(Violations(bad))
     }
+}
+
+/// The checks of a funded plan: every proposal listed once, in order, with its approval, units
+/// and cost recomputed; every budget listed with its amount and the charges recomputed, none
+/// over its amount; a bound. Adds approved proposals' fixed costs to `charged` and
+/// `cost_weight × fixed costs` to `fixed`.
+fn check_funding<'a>(
+    instance: &'a Instance,
+    plan: &Plan,
+    given: &BTreeMap<&str, i64>,
+    charged: &mut BTreeMap<&'a str, i128>,
+    fixed: &mut i128,
+) -> Vec<Violation> {
+    let mut bad = Vec::new();
+    let wrong = |s: String| Violation::WrongFunding(s);
+    let (Some(listed), Some(budgets)) = (&plan.proposals, &plan.budgets) else {
+        bad.push(wrong(
+            "a plan with budgets or proposals must list both".into(),
+        ));
+        return bad;
+    };
+    if plan.bound.is_none() {
+        bad.push(wrong(
+            "a plan with budgets or proposals must carry a bound".into(),
+        ));
+    }
+    if listed.len() != instance.proposals().len() {
+        bad.push(wrong(format!(
+            "{} proposals listed, the instance has {}",
+            listed.len(),
+            instance.proposals().len()
+        )));
+    }
+    for (u, x) in listed.iter().zip(instance.proposals()) {
+        if u.id != x.id {
+            bad.push(wrong(format!(
+                "proposal {:?} listed where {:?} belongs",
+                u.id, x.id
+            )));
+            continue;
+        }
+        let units = given.get(x.id.as_str()).copied().unwrap_or(0);
+        let cost = if u.approved {
+            i128::from(x.fixed_cost) + i128::from(x.unit_cost) * i128::from(units)
+        } else {
+            0
+        };
+        if u.units != units || i128::from(u.cost) != cost {
+            bad.push(wrong(format!(
+                "proposal {:?}: listed {} units costing {}, the assignments give {units} costing {cost}",
+                x.id, u.units, u.cost
+            )));
+        }
+        if u.approved {
+            *charged
+                .entry(instance.budget(x.budget).id.as_str())
+                .or_default() += i128::from(x.fixed_cost);
+            *fixed += i128::from(instance.policy().cost_weight) * i128::from(x.fixed_cost);
+        }
+    }
+    if budgets.len() != instance.budgets().len() {
+        bad.push(wrong(format!(
+            "{} budgets listed, the instance has {}",
+            budgets.len(),
+            instance.budgets().len()
+        )));
+    }
+    for (u, b) in budgets.iter().zip(instance.budgets()) {
+        let spent = charged.get(b.id.as_str()).copied().unwrap_or(0);
+        if u.id != b.id || u.amount != b.amount || i128::from(u.spent) != spent {
+            bad.push(wrong(format!(
+                "budget {:?}: listed {:?} holding {} spent {}, the instance and assignments give {} spent {spent}",
+                b.id, u.id, u.amount, u.spent, b.amount
+            )));
+        }
+        if spent > i128::from(b.amount) {
+            bad.push(Violation::OverBudget {
+                budget: b.id.clone(),
+                spent: i64::try_from(spent).unwrap_or(i64::MAX),
+                amount: b.amount,
+            });
+        }
+    }
+    bad
+}
+
+/// `a` and the areas above it, by parent links.
+fn up(instance: &Instance, a: AreaIdx) -> impl Iterator<Item = AreaIdx> + '_ {
+    std::iter::successors(Some(a), |&x| instance.areas().get(x).parent)
+}
+
+/// The id of the budget of the lowest area at or above `a`, found by walking up and searching
+/// the budgets' list.
+fn budget_above(instance: &Instance, a: AreaIdx) -> Option<&str> {
+    up(instance, a).find_map(|x| {
+        instance
+            .budgets()
+            .iter()
+            .find(|b| b.area == x)
+            .map(|b| b.id.as_str())
+    })
+}
+
+/// Who serves in an assignment.
+#[derive(Clone, Copy)]
+enum Server<'a> {
+    Resource(&'a Resource),
+    Proposal(&'a Proposal),
+}
+
+impl Server<'_> {
+    /// The six rules for this server; a proposal serves its area with its area as home.
+    fn may_serve(self, instance: &Instance, n: &Need) -> Result<(Level, i64), &'static str> {
+        match self {
+            Server::Resource(r) => may_serve(instance, n, r),
+            Server::Proposal(x) => rules(
+                instance,
+                n,
+                ServerTerms {
+                    categories: &x.categories,
+                    serves: std::slice::from_ref(&x.area),
+                    skills: &x.skills,
+                    window: x.window,
+                    unit_cost: x.unit_cost,
+                    home: x.area,
+                },
+            ),
+        }
+    }
+}
+
+/// What the rules read of a server.
+struct ServerTerms<'a> {
+    categories: &'a [CategoryIdx],
+    serves: &'a [AreaIdx],
+    skills: &'a [SkillIdx],
+    window: Option<Window>,
+    unit_cost: u32,
+    home: AreaIdx,
 }
 
 /// The model's six rules, read literally: `Ok((tier, value))` when `r` may serve `n`.
@@ -359,6 +620,21 @@ pub fn may_serve(
     n: &Need,
     r: &Resource,
 ) -> Result<(Level, i64), &'static str> {
+    rules(
+        instance,
+        n,
+        ServerTerms {
+            categories: &r.categories,
+            serves: &r.serves,
+            skills: &r.skills,
+            window: r.window,
+            unit_cost: r.unit_cost,
+            home: r.home,
+        },
+    )
+}
+
+fn rules(instance: &Instance, n: &Need, r: ServerTerms<'_>) -> Result<(Level, i64), &'static str> {
     if !r.categories.contains(&n.category) {
         return Err("category not served");
     }

@@ -49,7 +49,7 @@ pub struct TierShift {
 /// use duijie::plan::{Assignment, Plan, PlanDiff};
 /// use duijie::model::Level;
 /// let a = |r: &str, q| Assignment { need: "N".into(), resource: r.into(), quantity: q, tier: Level::Grid, value: 10 };
-/// let plan = |v: Vec<Assignment>| Plan { objective: v.iter().map(|x| x.quantity * 10).sum(), served: 0, demanded: 3, assignments: v, unmet: vec![], terms: None };
+/// let plan = |v: Vec<Assignment>| Plan { objective: v.iter().map(|x| x.quantity * 10).sum(), served: 0, demanded: 3, assignments: v, unmet: vec![], terms: None, proposals: None, budgets: None, bound: None };
 /// let d = PlanDiff::new(&plan(vec![a("R1", 2)]), &plan(vec![a("R1", 1), a("R2", 2)]));
 /// assert_eq!((d.moved[0].from.as_str(), d.moved[0].to.as_str(), d.moved[0].quantity), ("R1", "R2", 1));
 /// assert_eq!((d.added[0].resource.as_str(), d.added[0].quantity), ("R2", 1));

@@ -11,9 +11,11 @@ pub use check::{check, Violation, Violations};
 pub use diff::PlanDiff;
 
 use crate::eligibility::Eligibility;
+use crate::funded::{FundedProgram, Pair};
 use crate::model::area::Level;
 use crate::model::need::NeedIdx;
 use crate::model::Instance;
+use crate::solve::mip::{row_charges, BranchSolver, Decision, ProgramSolver};
 use crate::solve::{self, Network, Solution, SolveError, Solver};
 use serde::Serialize;
 
@@ -97,6 +99,31 @@ impl Terms {
     }
 }
 
+/// What one proposal became in a plan (评审立项).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalUse {
+    /// Proposal id.
+    pub id: String,
+    /// Whether it is approved.
+    pub approved: bool,
+    /// Units it serves.
+    pub units: i64,
+    /// Yuan it charges its budget: `fixed_cost + unit_cost × units` when approved, else 0.
+    pub cost: i64,
+}
+
+/// What one budget pays in a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetUse {
+    /// Budget id.
+    pub id: String,
+    /// Yuan it holds.
+    pub amount: i64,
+    /// Yuan charged to it: paid resources' units in its area, its approved proposals' fixed
+    /// costs and units.
+    pub spent: i64,
+}
+
 /// An optimal plan, in the JSON form of the data contract. Assignments are sorted by need id
 /// then resource id, unmet entries by need id, so the same instance always gives the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,6 +142,16 @@ pub struct Plan {
     /// pairs' values (fairness terms, budgets, proposals); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terms: Option<Terms>,
+    /// Every proposal, sorted by id, with budgets or proposals; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposals: Option<Vec<ProposalUse>>,
+    /// Every budget, sorted by id, with budgets or proposals; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<Vec<BudgetUse>>,
+    /// A proven upper bound on the optimum, with budgets or proposals (`bound == objective`
+    /// proves the plan optimal); absent otherwise (a flow plan is always proven optimal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound: Option<i64>,
 }
 
 impl Plan {
@@ -176,6 +213,130 @@ impl Plan {
             assignments,
             unmet,
             terms: with_terms.then(|| terms(instance, net, &load, pairs, &sol.flow)),
+            proposals: None,
+            budgets: None,
+            bound: None,
+        }
+    }
+
+    /// Reads a verified decision of `funded`'s program back into domain terms: assignments
+    /// (a proposal's id in `resource`), unmet units with their reasons, the terms, every
+    /// proposal and budget, and the bound.
+    pub fn from_decision(
+        instance: &Instance,
+        eligibility: &Eligibility,
+        funded: &FundedProgram,
+        d: &Decision,
+    ) -> Plan {
+        let program = funded.program();
+        let net = &program.net;
+        let m = funded.resources();
+        let mut assignments = Vec::new();
+        let mut unmet = Vec::new();
+        let mut served = 0;
+        let mut into = vec![0i64; net.capacity.len()];
+        for (a, &x) in d.flow.iter().enumerate() {
+            into[net.head[a] as usize] += x;
+        }
+        let full = |j: usize| {
+            let open = j < m || d.open[j - m];
+            !open || into[j] >= net.capacity[j]
+        };
+        for (i, need) in instance.needs().iter().enumerate() {
+            let mut got = 0;
+            let first = assignments.len();
+            for a in net.out(i) {
+                let x = d.flow[a];
+                if x <= 0 {
+                    continue;
+                }
+                let (server, tier, value) = match funded.pair(eligibility, NeedIdx(i as u32), a) {
+                    Pair::Resource(arc) => {
+                        (&instance.resource(arc.resource).id, arc.tier, arc.value)
+                    }
+                    Pair::Proposal(o) => (&instance.proposal(o.proposal).id, o.tier, o.value),
+                };
+                assignments.push(Assignment {
+                    need: need.id.clone(),
+                    resource: server.clone(),
+                    quantity: x,
+                    tier,
+                    value,
+                });
+                got += x;
+            }
+            assignments[first..].sort_by(|a, b| a.resource.cmp(&b.resource));
+            served += got;
+            let missing = i64::from(need.quantity) - got;
+            if missing > 0 {
+                let servers = || net.out(i).map(|a| net.head[a] as usize);
+                let reason = if net.out(i).is_empty() {
+                    Reason::NoEligibleResource
+                } else if servers().all(|j| (j < m || d.open[j - m]) && full(j)) {
+                    Reason::CapacityExhausted
+                } else {
+                    Reason::PolicyTradeoff
+                };
+                unmet.push(Unmet {
+                    need: need.id.clone(),
+                    quantity: missing,
+                    reason,
+                    certificate: None,
+                });
+            }
+        }
+        let assigned: i64 = d.flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+        let fixed: i64 = program
+            .openings
+            .iter()
+            .zip(&d.open)
+            .filter(|(_, &o)| o)
+            .map(|(op, _)| op.cost)
+            .sum();
+        let proposals = instance
+            .proposals()
+            .iter()
+            .enumerate()
+            .map(|(p, x)| {
+                let units = into[m + p];
+                let approved = d.open[p];
+                ProposalUse {
+                    id: x.id.clone(),
+                    approved,
+                    units,
+                    cost: if approved {
+                        x.fixed_cost + i64::from(x.unit_cost) * units
+                    } else {
+                        0
+                    },
+                }
+            })
+            .collect();
+        let spent = row_charges(program, &d.flow, &d.open);
+        let budgets = instance
+            .budgets()
+            .iter()
+            .zip(&spent)
+            .map(|(b, &s)| BudgetUse {
+                id: b.id.clone(),
+                amount: b.amount,
+                spent: i64::try_from(s).unwrap_or(i64::MAX),
+            })
+            .collect();
+        Plan {
+            objective: d.objective,
+            served,
+            demanded: instance.demanded(),
+            assignments,
+            unmet,
+            terms: Some(Terms {
+                assignments: assigned,
+                fixed,
+                ..Terms::default()
+            }),
+            proposals: Some(proposals),
+            budgets: Some(budgets),
+            bound: Some(d.bound),
         }
     }
 
@@ -240,7 +401,10 @@ pub fn solve(instance: &Instance) -> Result<Plan, SolveError> {
     solve_with(instance, &eligibility, &solve::FlowSolver::default())
 }
 
-/// Finds an optimal plan with a chosen solver, on a prebuilt eligibility graph.
+/// Finds an optimal plan with a chosen flow solver, on a prebuilt eligibility graph. An
+/// instance with budgets or proposals is an integer program: it is solved by the project's
+/// own method ([`BranchSolver`], which proves its optimum) whatever `solver` is; choose the
+/// program solver with [`solve_program_with`].
 ///
 /// # Errors
 /// See [`SolveError`].
@@ -249,6 +413,31 @@ pub fn solve_with(
     eligibility: &Eligibility,
     solver: &dyn Solver,
 ) -> Result<Plan, SolveError> {
+    if instance.is_funded() {
+        return solve_program_with(instance, eligibility, &BranchSolver::default());
+    }
     let sol = solver.solve(eligibility.network())?;
     Ok(Plan::from_solution(instance, eligibility, &sol))
+}
+
+/// Plans an instance with budgets or proposals with a chosen program solver (the project's own
+/// [`BranchSolver`], or the reference [`solve::mip::MipSolver`]). The plan carries `bound`:
+/// `bound == objective` when the solver proved it optimal.
+///
+/// # Errors
+/// See [`SolveError`]; [`SolveError::Unsupported`] when the policy also has fairness terms
+/// (the program does not carry them yet).
+pub fn solve_program_with(
+    instance: &Instance,
+    eligibility: &Eligibility,
+    solver: &dyn ProgramSolver,
+) -> Result<Plan, SolveError> {
+    if instance.policy().has_terms() {
+        return Err(SolveError::Unsupported(
+            "fairness terms together with budgets or proposals",
+        ));
+    }
+    let funded = FundedProgram::new(instance, eligibility);
+    let d = solver.solve(funded.program())?;
+    Ok(Plan::from_decision(instance, eligibility, &funded, &d))
 }

@@ -9,6 +9,7 @@
 mod flow;
 mod live;
 mod lp;
+pub mod mip;
 mod network;
 mod reduce;
 
@@ -70,6 +71,9 @@ pub enum SolveError {
     /// A solver's answer failed exact verification: a bug, reported rather than returned.
     #[error("solver answer failed verification: {0}")]
     Unverified(String),
+    /// A combination of model parts this solver does not handle.
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
 }
 
 impl SolveError {
@@ -82,6 +86,7 @@ impl SolveError {
             SolveError::Backend(_) => "backend",
             SolveError::NonIntegral { .. } => "non_integral",
             SolveError::Unverified(_) => "unverified",
+            SolveError::Unsupported(_) => "unsupported",
         }
     }
 }

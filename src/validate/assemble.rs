@@ -2,16 +2,19 @@
 //! checked by the rules of one item ([`super::rules`]) and kept in the model's compact form
 //! at once (texts moved, names interned), so that the contract's form of the whole instance is
 //! never held. [`Assembly::finish`] checks the rules across items (references to areas,
-//! repeated ids, the area tree, the total quantity) and builds the [`Instance`].
+//! budgets and providers, repeated ids, the area tree, the budgets' areas, the totals) and
+//! builds the [`Instance`].
 
 use super::problem::{clip, Code, Diagnostics, LoadError, Problem, Problems};
 use super::rules::{self, Check};
-use crate::contract::{AreaData, NeedData, ResourceData};
+use crate::contract::{AreaData, BudgetData, NeedData, ProposalData, ResourceData};
 use crate::model::area::{AreaIdx, Areas};
+use crate::model::budget::{Budget, BudgetIdx};
 use crate::model::limits;
 use crate::model::need::Need;
 use crate::model::policy::Policy;
-use crate::model::resource::Resource;
+use crate::model::proposal::Proposal;
+use crate::model::resource::{Resource, ResourceIdx};
 use crate::model::time::{DateTime, Window};
 use crate::model::vocab::{CategoryIdx, SkillIdx, Vocab};
 use crate::model::Instance;
@@ -66,6 +69,16 @@ struct ResourceRefs {
     serves: Option<Vec<u32>>,
 }
 
+/// What a proposal refers to, until the areas, budgets and resources are known.
+struct ProposalRefs {
+    /// Numbered area reference of its area, or [`BROKEN`].
+    area: u32,
+    /// Its budget's id (empty when reading broke it).
+    budget: String,
+    /// Its provider's id, if any.
+    provider: Option<String>,
+}
+
 /// An instance being put together; see the module documentation.
 #[derive(Default)]
 pub(crate) struct Assembly {
@@ -78,12 +91,19 @@ pub(crate) struct Assembly {
     /// Resources in input order, numbered like needs; `home` and `serves` in `refs`.
     resources: Vec<Resource>,
     refs: Vec<ResourceRefs>,
+    /// Budgets in input order; `area` holds a numbered area reference (or [`BROKEN`]).
+    budgets: Vec<Budget>,
+    /// Proposals in input order, numbered like resources; references in `proposal_refs`.
+    proposals: Vec<Proposal>,
+    proposal_refs: Vec<ProposalRefs>,
     areas_named: Names,
     categories: Names,
     skills: Names,
     policy: Policy,
     /// Σ quantity of the needs (negative ones count 0), saturating.
     total: i64,
+    /// Σ fixed cost of the proposals (negative ones count 0), saturating.
+    fixed_total: i64,
 }
 
 impl Assembly {
@@ -168,6 +188,70 @@ impl Assembly {
         self.d.clear_broken();
     }
 
+    /// Checks budget number `k` and keeps it.
+    pub(crate) fn budget(&mut self, k: usize, b: BudgetData) {
+        let path = format!("budgets[{k}]");
+        rules::budget(&mut Check { d: &mut self.d }, &path, &b);
+        let area = if self.d.is_broken(&format!("{path}.area")) {
+            BROKEN
+        } else {
+            self.areas_named.intern(&b.area)
+        };
+        self.budgets.push(Budget {
+            id: b.id,
+            name: b.name,
+            area: AreaIdx(area),
+            amount: b.amount,
+        });
+        self.d.clear_broken();
+    }
+
+    /// Checks proposal number `k` and keeps it.
+    pub(crate) fn proposal(&mut self, k: usize, x: ProposalData) {
+        let path = format!("proposals[{k}]");
+        let window = rules::proposal(&mut Check { d: &mut self.d }, &path, &x);
+        let broken = |f: &str| self.d.is_broken(&format!("{path}.{f}"));
+        let (area_broken, budget_broken) = (broken("area"), broken("budget"));
+        let area = if area_broken {
+            BROKEN
+        } else {
+            self.areas_named.intern(&x.area)
+        };
+        self.fixed_total = self.fixed_total.saturating_add(x.fixed_cost.max(0));
+        let proposal = Proposal {
+            title: x.title,
+            provider: None,
+            area: AreaIdx(BROKEN),
+            budget: BudgetIdx(BROKEN),
+            categories: x
+                .categories
+                .iter()
+                .map(|c| CategoryIdx(self.categories.intern(c)))
+                .collect(),
+            skills: x
+                .skills
+                .iter()
+                .map(|s| SkillIdx(self.skills.intern(s)))
+                .collect(),
+            capacity: u32::try_from(x.capacity).unwrap_or(0),
+            unit_cost: u32::try_from(x.unit_cost).unwrap_or(0),
+            fixed_cost: x.fixed_cost,
+            window,
+            id: x.id,
+        };
+        self.proposals.push(proposal);
+        self.proposal_refs.push(ProposalRefs {
+            area,
+            budget: if budget_broken {
+                String::new()
+            } else {
+                x.budget
+            },
+            provider: x.provider,
+        });
+        self.d.clear_broken();
+    }
+
     /// Checks the policy and keeps it.
     pub(crate) fn policy(&mut self, p: Policy) {
         rules::policy(&mut Check { d: &mut self.d }, &p);
@@ -228,11 +312,24 @@ impl Assembly {
                 }
             }
         }
-        unique(
+        unique_across(
             &mut c,
-            "resources",
-            self.resources.iter().map(|r| r.id.as_str()),
+            &[
+                (
+                    "resources",
+                    self.resources.iter().map(|r| r.id.as_str()).collect(),
+                ),
+                (
+                    "budgets",
+                    self.budgets.iter().map(|b| b.id.as_str()).collect(),
+                ),
+                (
+                    "proposals",
+                    self.proposals.iter().map(|p| p.id.as_str()).collect(),
+                ),
+            ],
         );
+        self.check_funding(&names, &resolved);
         if !self.d.is_empty() {
             return Err(LoadError::Invalid(self.d.into_problems()));
         }
@@ -243,6 +340,86 @@ impl Assembly {
                 "the area tree is inconsistent",
             )]))
         })
+    }
+
+    /// The rules across budgets and proposals: areas listed, one budget per area, budgets and
+    /// providers listed, the total of the fixed costs.
+    fn check_funding(&mut self, names: &[String], resolved: &[Option<usize>]) {
+        let mut c = Check { d: &mut self.d };
+        let unknown =
+            |reference: u32| reference != BROKEN && resolved[reference as usize].is_none();
+        let mut by_area: Vec<(usize, usize)> = Vec::new();
+        for (k, b) in self.budgets.iter().enumerate() {
+            let a = b.area.0;
+            if unknown(a) {
+                let msg = format!("area {:?} is not a listed area", clip(&names[a as usize]));
+                c.push(Code::UnknownArea, format!("budgets[{k}].area"), &b.id, msg);
+            } else if let Some(Some(p)) = resolved.get(a as usize) {
+                by_area.push((*p, k));
+            }
+        }
+        // Sorted by area, then input order: in each run of one area, the first budget keeps it.
+        by_area.sort_unstable();
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        for run in by_area.chunk_by(|x, y| x.0 == y.0) {
+            taken.extend(run[1..].iter().map(|&(_, k)| (k, run[0].1)));
+        }
+        taken.sort_unstable();
+        for (k, first) in taken {
+            let b = &self.budgets[k];
+            let msg = format!(
+                "area {:?} is already covered by budgets[{first}]",
+                clip(&names[b.area.0 as usize])
+            );
+            c.push(
+                Code::DuplicateBudgetArea,
+                format!("budgets[{k}].area"),
+                &b.id,
+                msg,
+            );
+        }
+        let mut budget_ids: Vec<&str> = self.budgets.iter().map(|b| b.id.as_str()).collect();
+        budget_ids.sort_unstable();
+        let mut resource_ids: Vec<&str> = self.resources.iter().map(|r| r.id.as_str()).collect();
+        resource_ids.sort_unstable();
+        for (k, (x, refs)) in self.proposals.iter().zip(&self.proposal_refs).enumerate() {
+            if unknown(refs.area) {
+                let msg = format!(
+                    "area {:?} is not a listed area",
+                    clip(&names[refs.area as usize])
+                );
+                c.push(
+                    Code::UnknownArea,
+                    format!("proposals[{k}].area"),
+                    &x.id,
+                    msg,
+                );
+            }
+            if !refs.budget.is_empty() && budget_ids.binary_search(&refs.budget.as_str()).is_err() {
+                let msg = format!("budget {:?} is not a listed budget", clip(&refs.budget));
+                c.push(
+                    Code::UnknownBudget,
+                    format!("proposals[{k}].budget"),
+                    &x.id,
+                    msg,
+                );
+            }
+            if let Some(p) = &refs.provider {
+                if resource_ids.binary_search(&p.as_str()).is_err() {
+                    let msg = format!("provider {:?} is not a listed resource", clip(p));
+                    let path = format!("proposals[{k}].provider");
+                    c.push(Code::UnknownProvider, path, &x.id, msg);
+                }
+            }
+        }
+        if self.fixed_total > limits::MAX_TOTAL_FIXED_COST {
+            let msg = format!(
+                "the fixed costs add up to {}, above the limit {}",
+                self.fixed_total,
+                limits::MAX_TOTAL_FIXED_COST
+            );
+            c.push(Code::TooLarge, "proposals".into(), "", msg);
+        }
     }
 
     /// The instance, from items that passed every check; `None` if the area tree is not one.
@@ -307,14 +484,42 @@ impl Assembly {
             skill_set(&mut r.skills);
         }
         resources.sort_by(|a, b| a.id.cmp(&b.id));
-        Some(Instance::from_parts(
-            areas,
-            needs,
-            resources,
-            self.policy,
-            categories,
-            skills,
-        ))
+        let mut budgets = self.budgets;
+        for b in &mut budgets {
+            b.area = area(b.area.0)?;
+        }
+        budgets.sort_by(|a, b| a.id.cmp(&b.id));
+        let budget_idx = |id: &str| {
+            budgets
+                .binary_search_by(|b| b.id.as_str().cmp(id))
+                .ok()
+                .map(|b| BudgetIdx(b as u32))
+        };
+        let resource_idx = |id: &str| {
+            resources
+                .binary_search_by(|r| r.id.as_str().cmp(id))
+                .ok()
+                .map(|r| ResourceIdx(r as u32))
+        };
+        let mut proposals = self.proposals;
+        for (x, refs) in proposals.iter_mut().zip(self.proposal_refs) {
+            x.area = area(refs.area)?;
+            x.budget = budget_idx(&refs.budget)?;
+            x.provider = match &refs.provider {
+                Some(p) => Some(resource_idx(p)?),
+                None => None,
+            };
+            for c in &mut x.categories {
+                c.0 = category_rank[c.0 as usize];
+            }
+            x.categories.sort_unstable();
+            x.categories.dedup();
+            skill_set(&mut x.skills);
+        }
+        proposals.sort_by(|a, b| a.id.cmp(&b.id));
+        let instance =
+            Instance::from_parts(areas, needs, resources, self.policy, categories, skills);
+        Some(instance.with_funding(budgets, proposals))
     }
 }
 
@@ -373,6 +578,42 @@ fn unique<'a>(c: &mut Check<'_>, list: &str, ids: impl Iterator<Item = &'a str>)
     dups.sort_unstable();
     for (k, first) in dups {
         let msg = format!("id {:?} is already used by {list}[{first}]", clip(ids[k]));
+        c.push(Code::DuplicateId, format!("{list}[{k}].id"), ids[k], msg);
+    }
+}
+
+/// Reports ids repeated within or across `lists`, which share one namespace: each repeat (in
+/// list order, then item order) names the first item with that id. Empty ids, which their own
+/// rule already reports, are left out.
+fn unique_across(c: &mut Check<'_>, lists: &[(&str, Vec<&str>)]) {
+    let mut all: Vec<(&str, usize, usize)> = Vec::new();
+    for (l, (_, ids)) in lists.iter().enumerate() {
+        all.extend(
+            ids.iter()
+                .enumerate()
+                .filter(|(_, id)| !id.is_empty())
+                .map(|(k, id)| (*id, l, k)),
+        );
+    }
+    all.sort_unstable();
+    let mut dups: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    let mut first = None;
+    for w in all.windows(2) {
+        if w[0].0 == w[1].0 {
+            let f = *first.get_or_insert((w[0].1, w[0].2));
+            dups.push(((w[1].1, w[1].2), f));
+        } else {
+            first = None;
+        }
+    }
+    dups.sort_unstable();
+    for ((l, k), (fl, fk)) in dups {
+        let (list, ids) = (&lists[l].0, &lists[l].1);
+        let msg = format!(
+            "id {:?} is already used by {}[{fk}]",
+            clip(ids[k]),
+            lists[fl].0
+        );
         c.push(Code::DuplicateId, format!("{list}[{k}].id"), ids[k], msg);
     }
 }

@@ -46,6 +46,12 @@ impl Instance {
         for (k, x) in data.resources.iter().enumerate() {
             a.resource(k, x.clone());
         }
+        for (k, x) in data.budgets.iter().enumerate() {
+            a.budget(k, x.clone());
+        }
+        for (k, x) in data.proposals.iter().enumerate() {
+            a.proposal(k, x.clone());
+        }
         a.policy(data.policy.clone());
         a.finish()
     }

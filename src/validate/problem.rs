@@ -34,7 +34,8 @@ pub enum Code {
     WindowOrder,
     /// An id or name that is empty, too long or holds control characters.
     BadId,
-    /// An id used twice in one list.
+    /// An id used twice in one list, or twice among budgets, resources and proposals (one
+    /// namespace).
     DuplicateId,
     /// A reference to an area that is not listed.
     UnknownArea,
@@ -46,6 +47,12 @@ pub enum Code {
     NoCategory,
     /// A list or total beyond the documented limits.
     TooLarge,
+    /// A proposal names a budget that is not listed.
+    UnknownBudget,
+    /// A proposal names a provider that is not a listed resource.
+    UnknownProvider,
+    /// Two budgets cover the same area.
+    DuplicateBudgetArea,
     /// More problems than are listed; the last entry counts the rest.
     TooManyProblems,
     /// Load steps whose starts do not strictly increase or whose penalties fall.
@@ -74,6 +81,9 @@ impl Code {
             Code::LevelOrder => "level_order",
             Code::NoCategory => "no_category",
             Code::TooLarge => "too_large",
+            Code::UnknownBudget => "unknown_budget",
+            Code::UnknownProvider => "unknown_provider",
+            Code::DuplicateBudgetArea => "duplicate_budget_area",
             Code::TooManyProblems => "too_many_problems",
             Code::StepOrder => "step_order",
         }
@@ -102,6 +112,11 @@ impl Code {
             }
             Code::NoCategory => "list at least one category the resource serves",
             Code::TooLarge => "split the input or reduce its quantities",
+            Code::UnknownBudget => "list the budget under \"budgets\" or correct the reference",
+            Code::UnknownProvider => {
+                "list the provider under \"resources\" or correct the reference"
+            }
+            Code::DuplicateBudgetArea => "merge the two budgets into one for that area",
             Code::TooManyProblems => "fix the problems listed, then read the input again",
             Code::StepOrder => "list the steps by growing `after`, with penalties that never fall",
         }

@@ -3,7 +3,7 @@
 //! items (references, repeated ids, the area tree) are in [`super::assemble`].
 
 use super::problem::{clip, Code, Diagnostics, Problem, Problems};
-use crate::contract::{AreaData, NeedData, ResourceData, WindowData};
+use crate::contract::{AreaData, BudgetData, NeedData, ProposalData, ResourceData, WindowData};
 use crate::model::area::{Areas, Level};
 use crate::model::limits;
 use crate::model::policy::Policy;
@@ -137,6 +137,53 @@ pub(super) fn resource(c: &mut Check<'_>, path: &str, r: &ResourceData) -> Optio
     c.range(r.capacity, 0, limits::MAX_CAPACITY, || p("capacity"), id);
     c.range(r.unit_cost, 0, limits::MAX_UNIT_COST, || p("unit_cost"), id);
     c.window(&r.window, || p("window"), id)
+}
+
+/// The rules of one budget at `path`.
+pub(super) fn budget(c: &mut Check<'_>, path: &str, b: &BudgetData) {
+    let id = b.id.as_str();
+    c.name(id, || format!("{path}.id"), id, "id");
+    if b.name
+        .as_ref()
+        .is_some_and(|n| n.chars().any(char::is_control))
+    {
+        let msg = "name holds a control character".to_owned();
+        c.push(Code::BadId, format!("{path}.name"), id, msg);
+    }
+    c.range(
+        b.amount,
+        0,
+        limits::MAX_AMOUNT,
+        || format!("{path}.amount"),
+        id,
+    );
+}
+
+/// The rules of one proposal at `path`; its window, when it has a valid one.
+pub(super) fn proposal(c: &mut Check<'_>, path: &str, x: &ProposalData) -> Option<Window> {
+    let id = x.id.as_str();
+    let p = |f: &str| format!("{path}.{f}");
+    c.name(id, || p("id"), id, "id");
+    if x.categories.is_empty() {
+        let msg = "the proposal lists no category".to_owned();
+        c.push(Code::NoCategory, p("categories"), id, msg);
+    }
+    for (k, s) in x.categories.iter().enumerate() {
+        c.name(s, || format!("{path}.categories[{k}]"), id, "category");
+    }
+    for (k, s) in x.skills.iter().enumerate() {
+        c.name(s, || format!("{path}.skills[{k}]"), id, "skill");
+    }
+    c.range(x.capacity, 0, limits::MAX_CAPACITY, || p("capacity"), id);
+    c.range(x.unit_cost, 0, limits::MAX_UNIT_COST, || p("unit_cost"), id);
+    c.range(
+        x.fixed_cost,
+        0,
+        limits::MAX_FIXED_COST,
+        || p("fixed_cost"),
+        id,
+    );
+    c.window(&x.window, || p("window"), id)
 }
 
 /// The ranges of the policy's numbers.
