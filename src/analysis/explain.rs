@@ -309,8 +309,8 @@ impl<'a> Residual<'a> {
     }
 
     /// Dijkstra over reduced costs from `source`, leaving out the unserved arc of need `skip`,
-    /// until `stop` is settled (or every node is). Records in `pred` the arc each node was
-    /// reached by (`u32::MAX` for the source).
+    /// until `stop`'s distance is final (or every node is settled). Records in `pred` the arc
+    /// each node was reached by (`u32::MAX` for the source).
     fn dijkstra(&self, s: &mut Search, source: usize, skip: Option<usize>, stop: Option<usize>) {
         s.reset();
         s.lower(source, 0, u32::MAX);
@@ -319,10 +319,12 @@ impl<'a> Residual<'a> {
             if s.done[v] || d > s.dist[v] {
                 continue;
             }
-            s.done[v] = true;
-            if stop == Some(v) {
+            // Reduced costs are ≥ 0: nothing settled from here on can bring `stop` lower
+            // than a distance it already has (on degenerate networks many nodes tie with it).
+            if stop.is_some_and(|t| s.dist[t] <= d) {
                 break;
             }
+            s.done[v] = true;
             self.out_arcs(v, skip, &mut |_, to, c, arc| {
                 s.lower(to, d + c, arc);
             });
