@@ -12,8 +12,8 @@ mod lp;
 mod reduce;
 
 pub use flow::FlowSolver;
-pub(crate) use live::LiveFlow;
-pub use live::ProofError;
+pub(crate) use live::{LeftPart, LiveFlow, RightPart};
+pub use live::{LiveError, ProofError};
 pub use lp::{LpBackend, LpSolver};
 
 /// A bipartite transportation network in compressed form: the arcs of left node `i` are
