@@ -36,14 +36,22 @@ impl Ledger {
         let Some(o) = self.orders[k].as_ref() else {
             return Vec::new();
         };
-        self.roster
-            .pairs(&o.wanted, self.instance.areas(), &self.policy)
-            .into_iter()
-            .filter(|&(j, ..)| {
-                let id = self.roster.id(j);
-                !o.excluded.contains(id) && !o.holds(id)
-            })
-            .collect()
+        let skip: Vec<u32> = o
+            .excluded
+            .iter()
+            .chain(
+                o.tickets
+                    .iter()
+                    .filter(|t| t.state != TicketState::Offered)
+                    .map(|t| &t.resource),
+            )
+            .filter_map(|id| self.roster.find(id))
+            .collect();
+        let mut pairs = self
+            .roster
+            .pairs(&o.wanted, self.instance.areas(), &self.policy);
+        pairs.retain(|p| !skip.contains(&p.0));
+        pairs
     }
 
     /// Opens a left node for order `k` with `open` units (nothing is recorded in the ledger

@@ -8,7 +8,12 @@ use crate::model::area::{AreaIdx, Areas, Level};
 use crate::model::resource::Kind;
 use crate::model::time::{DateTime, Window};
 use crate::model::{Instance, Policy};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+/// The index key of (area, category).
+fn key(area: u32, category: u32) -> u64 {
+    (u64::from(area) << 32) | u64::from(category)
+}
 
 /// Names interned in the order they came (the instance's first, in its order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,8 +101,8 @@ pub(super) struct Roster {
     ids: BTreeMap<String, u32>,
     categories: Names,
     skills: Names,
-    /// (served area, category, slot).
-    served: BTreeSet<(u32, u32, u32)>,
+    /// (served area << 32 | category, slot), ascending: who serves where, in what.
+    served: Vec<(u64, u32)>,
 }
 
 fn window(w: &Option<crate::contract::WindowData>) -> Option<Window> {
@@ -117,7 +122,7 @@ impl Roster {
             ids: BTreeMap::new(),
             categories: Names::default(),
             skills: Names::default(),
-            served: BTreeSet::new(),
+            served: Vec::new(),
         };
         for c in 0..instance.categories().len() as u32 {
             roster.categories.intern(instance.categories().name(c));
@@ -126,8 +131,9 @@ impl Roster {
             roster.skills.intern(instance.skills().name(s));
         }
         for (j, r) in resources.into_iter().enumerate() {
-            roster.insert(j as u32, r, instance.areas());
+            roster.put(j as u32, r, instance.areas());
         }
+        roster.served.sort_unstable();
         roster
     }
 
@@ -143,7 +149,7 @@ impl Roster {
             ids: BTreeMap::new(),
             categories: Names::default(),
             skills: Names::default(),
-            served: BTreeSet::new(),
+            served: Vec::new(),
         };
         for c in categories {
             roster.categories.intern(c);
@@ -153,10 +159,11 @@ impl Roster {
         }
         for (j, r) in slots.into_iter().enumerate() {
             match r {
-                Some(r) => roster.insert(j as u32, r, areas),
+                Some(r) => roster.put(j as u32, r, areas),
                 None => roster.slots.push(None),
             }
         }
+        roster.served.sort_unstable();
         roster
     }
 
@@ -194,6 +201,18 @@ impl Roster {
 
     /// Puts a validated resource into slot `j` (a new one or a free one).
     pub(super) fn insert(&mut self, j: u32, data: ResourceData, areas: &Areas) {
+        let from = self.served.len();
+        self.put(j, data, areas);
+        // Merge the new entries into the sorted index.
+        let new: Vec<(u64, u32)> = self.served.drain(from..).collect();
+        for e in new {
+            let k = self.served.partition_point(|x| *x < e);
+            self.served.insert(k, e);
+        }
+    }
+
+    /// Puts a validated resource into slot `j`, its index entries appended unsorted.
+    fn put(&mut self, j: u32, data: ResourceData, areas: &Areas) {
         let area = |id: &str| areas.find(id).unwrap_or(AreaIdx(0));
         let home = area(&data.home);
         let mut serves: Vec<AreaIdx> = match &data.serves {
@@ -212,7 +231,7 @@ impl Roster {
         };
         for s in &member.serves {
             for &c in &member.categories {
-                self.served.insert((s.0, c, j));
+                self.served.push((key(s.0, c), j));
             }
         }
         self.ids.insert(member.data.id.clone(), j);
@@ -249,7 +268,9 @@ impl Roster {
         let member = self.slots.get_mut(j as usize)?.take()?;
         for s in &member.serves {
             for &c in &member.categories {
-                self.served.remove(&(s.0, c, j));
+                if let Ok(k) = self.served.binary_search(&(key(s.0, c), j)) {
+                    self.served.remove(k);
+                }
             }
         }
         self.ids.remove(&member.data.id);
@@ -321,17 +342,41 @@ impl Roster {
         areas: &Areas,
         policy: &Policy,
     ) -> Vec<(u32, Level, i64)> {
+        let candidates = self.candidates(w, areas);
+        self.pairs_among(&candidates, w, areas, policy)
+    }
+
+    /// The resources filed under `w`'s area (or an area above it) and category, ascending:
+    /// the same for every need of one area and category.
+    pub(super) fn candidates(&self, w: &Wanted, areas: &Areas) -> Vec<u32> {
         let mut found = Vec::new();
         for a in areas.ancestors(w.area) {
-            let lo = (a.0, w.category, 0);
-            let hi = (a.0, w.category, u32::MAX);
-            found.extend(self.served.range(lo..=hi).map(|e| e.2));
+            let k = key(a.0, w.category);
+            let lo = self.served.partition_point(|e| e.0 < k);
+            let hi = lo + self.served[lo..].partition_point(|e| e.0 == k);
+            found.extend(self.served[lo..hi].iter().map(|e| e.1));
         }
         found.sort_unstable();
         found.dedup();
         found
-            .into_iter()
-            .filter_map(|j| self.assess(j, w, areas, policy).map(|(t, v)| (j, t, v)))
+    }
+
+    /// [`Roster::pairs`] among `candidates` (from [`Roster::candidates`]).
+    pub(super) fn pairs_among(
+        &self,
+        candidates: &[u32],
+        w: &Wanted,
+        areas: &Areas,
+        policy: &Policy,
+    ) -> Vec<(u32, Level, i64)> {
+        candidates
+            .iter()
+            .filter_map(|&j| self.assess(j, w, areas, policy).map(|(t, v)| (j, t, v)))
             .collect()
+    }
+
+    /// The (area, category) a need is filed under, for grouping needs that share candidates.
+    pub(super) fn group(w: &Wanted) -> (u32, u32) {
+        (w.area.0, w.category)
     }
 }

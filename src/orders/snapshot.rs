@@ -130,13 +130,17 @@ struct NeedRecord {
     category: String,
     quantity: i64,
     priority: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     vulnerable: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     skills: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     window: Option<WindowRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     max_unit_cost: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     requester: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     title: Option<String>,
 }
 
@@ -145,13 +149,17 @@ struct NeedRecord {
 struct ResourceRecord {
     id: String,
     kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     home: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     serves: Option<Vec<String>>,
     categories: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     skills: Vec<String>,
     capacity: i64,
     unit_cost: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     window: Option<WindowRecord>,
 }
 
@@ -163,8 +171,11 @@ struct TicketRecord {
     state: String,
     tier: Level,
     value: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
 }
 
@@ -182,13 +193,21 @@ struct OrderRecord {
     serial: u64,
     need: NeedRecord,
     state: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tickets: Vec<TicketRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     score: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     node: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     excluded: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     completed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     escalation: Option<EscalationRecord>,
 }
 
@@ -486,20 +505,18 @@ impl Ledger {
         for (i, p) in file.left_potential.iter().enumerate() {
             lefts[i].potential = *p;
         }
-        let mut arcs = Vec::new();
-        let mut tiers = Vec::new();
+        let mut nodes = Vec::new();
+        let (mut ids, mut serials, mut places, mut offers) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for k in 0..ledger.orders.len() {
-            let o = ledger.order_ref(k);
-            let (id, serial) = (o.id.clone(), o.serial);
-            if ledger.index.insert(id.clone(), k).is_some()
-                || ledger.by_serial.insert(serial, k).is_some()
-                || ledger.archived.contains_key(id.as_str())
-            {
-                return Err(bad(format!("order {id:?} twice")));
-            }
             let o = ledger.orders[k].as_ref().ok_or_else(|| bad("order slot"))?;
+            ids.push((o.id.clone(), k));
+            serials.push((o.serial, k));
+            if ledger.archived.contains_key(o.id.as_str()) {
+                return Err(bad(format!("order {:?} twice", o.id)));
+            }
             if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
-                ledger.rating.insert((at, serial));
+                ledger.rating.insert((at, o.serial));
             }
             for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
                 let j = ledger
@@ -507,28 +524,72 @@ impl Ledger {
                     .find(&t.resource)
                     .ok_or_else(|| bad(format!("offer of {:?}", t.resource)))?;
                 if let Some(since) = t.since {
-                    ledger.offers.insert((since, serial, j));
+                    offers.push((since, o.serial, j));
                 }
             }
             if o.state == OrderState::Listed {
                 for (a, c) in Roster::places(&o.wanted, ledger.instance.areas()) {
-                    ledger.places.insert((a, c, serial));
+                    places.push((a, c, o.serial));
                 }
             }
-            let Some(node) = o.node else {
-                if o.tickets.iter().any(|t| t.state == TicketState::Offered) {
-                    return Err(bad(format!("order {id:?} has offers but no node")));
+            match o.node {
+                Some(node) => {
+                    lefts[node as usize].supply = o.open();
+                    nodes.push((Roster::group(&o.wanted), k, node));
                 }
-                continue;
-            };
-            lefts[node as usize].supply = o.open();
-            for (j, tier, value) in ledger.live_pairs(k) {
-                let o = ledger.order_ref(k);
-                let flow = o
-                    .ticket(ledger.roster.id(j))
-                    .map(|t| &o.tickets[t])
-                    .filter(|t| t.state == TicketState::Offered)
-                    .map_or(0, |t| t.quantity);
+                None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
+                    return Err(bad(format!("order {:?} has offers but no node", o.id)));
+                }
+                None => {}
+            }
+        }
+        // Built in bulk from sorted lists.
+        let n_orders = ids.len();
+        ledger.index = ids.into_iter().collect();
+        ledger.by_serial = serials.into_iter().collect();
+        if ledger.index.len() != n_orders || ledger.by_serial.len() != n_orders {
+            return Err(bad("an order id or serial twice"));
+        }
+        ledger.places = places.into_iter().collect();
+        ledger.offers = offers.into_iter().collect();
+        // The arcs: the pairs that may still serve each listed order, found for orders of one
+        // area and category together (they share their candidates), offers as flows.
+        nodes.sort_unstable();
+        let (mut arcs, mut tiers) = (Vec::new(), Vec::new());
+        let mut candidates: Option<((u32, u32), Vec<u32>)> = None;
+        let areas = ledger.instance.areas();
+        for &(group, k, node) in &nodes {
+            let o = ledger.order_ref(k);
+            if candidates.as_ref().map(|c| c.0) != Some(group) {
+                candidates = Some((group, ledger.roster.candidates(&o.wanted, areas)));
+            }
+            let among = candidates.as_ref().map_or(&[][..], |c| &c.1[..]);
+            let skip: Vec<u32> = o
+                .excluded
+                .iter()
+                .chain(
+                    o.tickets
+                        .iter()
+                        .filter(|t| t.state != TicketState::Offered)
+                        .map(|t| &t.resource),
+                )
+                .filter_map(|id| ledger.roster.find(id))
+                .collect();
+            let offers: Vec<(u32, i64)> = o
+                .tickets
+                .iter()
+                .filter(|t| t.state == TicketState::Offered)
+                .filter_map(|t| Some((ledger.roster.find(&t.resource)?, t.quantity)))
+                .collect();
+            for (j, tier, value) in
+                ledger
+                    .roster
+                    .pairs_among(among, &o.wanted, areas, &ledger.policy)
+            {
+                if skip.contains(&j) {
+                    continue;
+                }
+                let flow = offers.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
                 arcs.push((node, j, value, flow));
                 tiers.push(tier);
             }
@@ -548,7 +609,7 @@ impl Ledger {
             policy_bonus(&ledger.policy),
             &lefts,
             &rights,
-            arcs,
+            &arcs,
             file.free_left,
             file.free_right,
         )

@@ -211,25 +211,30 @@ fn canonical(live: &LiveFlow) -> String {
     )
 }
 
-/// `live` rebuilt from its parts with its arcs numbered in a shuffled order.
+/// `live` rebuilt from its parts with its arcs numbered anew (its left nodes taken in a
+/// shuffled order).
 fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
-    let mut arcs: Vec<(u32, u32, i64, i64)> = (0..live.lefts() as u32)
-        .flat_map(|i| live.arcs_of(i).iter().map(|&a| *live.arc(a)))
+    let mut order: Vec<u32> = (0..live.lefts() as u32).collect();
+    for k in (1..order.len()).rev() {
+        order.swap(k, rng.range(0, k as i64) as usize);
+    }
+    let arcs: Vec<(u32, u32, i64, i64)> = order
+        .iter()
+        .flat_map(|&i| live.arcs_of(i).iter().map(|&a| *live.arc(a)))
         .map(|a| (a.left, a.right, a.value, a.flow))
         .collect();
-    for k in (1..arcs.len()).rev() {
-        arcs.swap(k, rng.range(0, k as i64) as usize);
-    }
     let (lefts, rights, fl, fr) = live.snapshot_parts();
-    LiveFlow::rebuild(
+    let copy = LiveFlow::rebuild(
         live.bonus(),
         &lefts,
         &rights,
-        arcs,
+        &arcs,
         fl.to_vec(),
         fr.to_vec(),
     )
-    .unwrap()
+    .unwrap();
+    copy.verify().unwrap();
+    copy
 }
 
 proptest! {
@@ -411,6 +416,6 @@ fn rebuild_refuses_parts_that_are_not_optimal() {
         potential: 0,
         alive: true,
     }];
-    let err = LiveFlow::rebuild(0, &lefts, &rights, [(0, 0, 10, 1)], vec![], vec![]).unwrap_err();
+    let err = LiveFlow::rebuild(0, &lefts, &rights, &[(0, 0, 10, 1)], vec![], vec![]).unwrap_err();
     assert_eq!(err.code(), "arc_price");
 }
