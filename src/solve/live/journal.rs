@@ -168,9 +168,10 @@ impl LiveFlow {
                     l.alive = alive;
                     self.left_potential[i as usize] = p;
                 }
-                Undo::LeftArcs(i, list) => self.left[i as usize].arcs = list,
+                Undo::LeftArcs(i, list) => self.left_arcs[i as usize] = list,
                 Undo::LeftAdded => {
                     self.left.pop();
+                    self.left_arcs.pop();
                     self.left_potential.pop();
                 }
                 Undo::LeftReused(i) => self.free_left.push(i),

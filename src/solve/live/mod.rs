@@ -84,8 +84,6 @@ struct Left {
     inflow: i64,
     /// `inflow − Σ flow out`.
     excess: i64,
-    /// Its live arcs, right nodes ascending.
-    arcs: Vec<u32>,
     /// Whether the node is in the network (a removed one waits in the free list).
     alive: bool,
     saved: bool,
@@ -156,6 +154,9 @@ pub struct RightPart {
 pub struct LiveFlow {
     bonus: i64,
     left: Vec<Left>,
+    /// The live arcs of each left node, right nodes ascending (apart from the numbers a
+    /// search reads, which stay dense).
+    left_arcs: Vec<Vec<u32>>,
     /// Potentials of the left nodes, apart from the rest: a backward scan reads one per arc.
     left_potential: Vec<i64>,
     right: Vec<Right>,
@@ -242,10 +243,11 @@ impl LiveFlow {
                 sent += flow[a];
             }
             live.left_potential.push(duals.left[i]);
+            live.left_arcs
+                .push((range.start as u32..range.end as u32).collect());
             live.left.push(Left {
                 supply,
                 inflow: sent,
-                arcs: (range.start as u32..range.end as u32).collect(),
                 alive: true,
                 ..Left::default()
             });
@@ -303,6 +305,7 @@ impl LiveFlow {
             })
             .collect();
         live.left_potential = lefts.iter().map(|l| l.potential).collect();
+        live.left_arcs = vec![Vec::new(); n];
         live.arcs.reserve_exact(arcs.len());
         let b = i128::from(bonus);
         for &(i, j, value, flow) in arcs {
@@ -314,15 +317,15 @@ impl LiveFlow {
             if d < v || (flow > 0 && d > v + b) {
                 return Err(ProofError::ArcPrice(a as usize));
             }
-            let l = &mut live.left[i as usize];
-            if l.arcs
+            let list = &mut live.left_arcs[i as usize];
+            if list
                 .last()
                 .is_some_and(|&x| live.arcs[x as usize].right >= j)
             {
                 return Err(ProofError::LeftLists(i as usize));
             }
-            l.arcs.push(a);
-            l.inflow += flow;
+            list.push(a);
+            live.left[i as usize].inflow += flow;
             let r = &mut live.right[j as usize];
             let flowing_slot = if flow > 0 {
                 r.flowing.push(a);
@@ -368,8 +371,9 @@ impl LiveFlow {
             }
         }
         for &i in &free_left {
+            let empty = live.left_arcs.get(i as usize).is_some_and(Vec::is_empty);
             match live.left.get_mut(i as usize) {
-                Some(l) if l.alive && l.supply == 0 && l.arcs.is_empty() => l.alive = false,
+                Some(l) if l.alive && l.supply == 0 && empty => l.alive = false,
                 _ => return Err(ProofError::FreeSlot(i as usize)),
             }
         }
@@ -405,7 +409,7 @@ impl LiveFlow {
 
     /// The live arcs of left node `i`, right nodes ascending.
     pub fn arcs_of(&self, i: u32) -> &[u32] {
-        &self.left[i as usize].arcs
+        &self.left_arcs[i as usize]
     }
 
     /// Arc `a`.
@@ -415,7 +419,7 @@ impl LiveFlow {
 
     /// The live arc from left node `i` to right node `j`, if any.
     pub fn find(&self, i: u32, j: u32) -> Option<u32> {
-        let arcs = &self.left[i as usize].arcs;
+        let arcs = &self.left_arcs[i as usize];
         let k = arcs.partition_point(|&a| self.arcs[a as usize].right < j);
         arcs.get(k)
             .copied()
@@ -501,6 +505,7 @@ impl LiveFlow {
             }
             None => {
                 self.left.push(Left::default());
+                self.left_arcs.push(Vec::new());
                 self.left_potential.push(0);
                 self.search.left.grow(self.left.len());
                 self.journal.push(Undo::LeftAdded);
@@ -520,7 +525,7 @@ impl LiveFlow {
         }
         list.sort_unstable_by_key(|&a| self.arcs[a as usize].right);
         self.journal.push(Undo::LeftArcs(i, Vec::new()));
-        self.left[i as usize].arcs = list;
+        self.left_arcs[i as usize] = list;
         *self.left_potential_mut(i) = potential.unwrap_or(0);
         self.dirty.push(Node::Left(i));
         i
@@ -553,10 +558,10 @@ impl LiveFlow {
     pub fn add_arc(&mut self, i: u32, j: u32, value: i64) -> u32 {
         let a = self.push_arc(i, j, value, 0);
         let arcs = &self.arcs;
-        let list = &self.left[i as usize].arcs;
+        let list = &self.left_arcs[i as usize];
         let k = list.partition_point(|&b| arcs[b as usize].right < j);
         self.journal.push(Undo::LeftArcs(i, list.clone()));
-        self.left[i as usize].arcs.insert(k, a);
+        self.left_arcs[i as usize].insert(k, a);
         self.reprice.push(j);
         a
     }
@@ -614,10 +619,10 @@ impl LiveFlow {
         }
         let i = self.arcs[a as usize].left;
         self.detach(a);
-        let list = &self.left[i as usize].arcs;
+        let list = &self.left_arcs[i as usize];
         if let Some(k) = list.iter().position(|&b| b == a) {
             self.journal.push(Undo::LeftArcs(i, list.clone()));
-            self.left[i as usize].arcs.remove(k);
+            self.left_arcs[i as usize].remove(k);
         }
     }
 
@@ -652,7 +657,7 @@ impl LiveFlow {
             return;
         }
         self.left_mut(i).alive = false;
-        let list = std::mem::take(&mut self.left[i as usize].arcs);
+        let list = std::mem::take(&mut self.left_arcs[i as usize]);
         for &a in &list {
             self.detach(a);
         }
@@ -684,7 +689,7 @@ impl LiveFlow {
             l.excess -= l.inflow - supply;
             l.inflow = supply;
         }
-        let list = &self.left[i as usize].arcs;
+        let list = &self.left_arcs[i as usize];
         let mut over: i64 = list
             .iter()
             .map(|&a| self.arcs[a as usize].units)
@@ -694,7 +699,7 @@ impl LiveFlow {
             if over <= 0 {
                 break;
             }
-            let a = self.left[i as usize].arcs[k];
+            let a = self.left_arcs[i as usize][k];
             let cut = over.min(self.arcs[a as usize].units);
             if cut > 0 {
                 self.arc_mut(a).units -= cut;
@@ -721,8 +726,7 @@ impl LiveFlow {
     /// leave of its supply.
     pub fn set_units(&mut self, a: u32, units: i64) {
         let i = self.arcs[a as usize].left;
-        let others: i64 = self.left[i as usize]
-            .arcs
+        let others: i64 = self.left_arcs[i as usize]
             .iter()
             .filter(|&&b| b != a)
             .map(|&b| self.arcs[b as usize].units)

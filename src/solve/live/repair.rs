@@ -193,8 +193,7 @@ impl LiveFlow {
         }
         for i in 0..self.left.len() as u32 {
             let bonus = self.bonus;
-            let potential = self.left[i as usize]
-                .arcs
+            let potential = self.left_arcs[i as usize]
                 .iter()
                 .map(|&a| &self.arcs[a as usize])
                 .map(|a| a.value + if a.units > 0 { bonus } else { 0 })
@@ -243,7 +242,7 @@ impl LiveFlow {
         if l.inflow < l.supply {
             hi = 0;
         }
-        for &a in &l.arcs {
+        for &a in &self.left_arcs[i as usize] {
             let arc = &self.arcs[a as usize];
             let price = arc.value + self.right[arc.right as usize].potential;
             lo = lo.max(price + if arc.flow < arc.units { self.bonus } else { 0 });

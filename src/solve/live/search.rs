@@ -96,13 +96,16 @@ impl Search {
 
     /// Offers `v` the label `d` through arc `pred` from the node with index `key`; targets (as
     /// `target` tells, asked only if the label could matter) pop first among equals. Among
-    /// equal labels the least `key` wins. Returns whether `v` took the label.
+    /// equal labels the least `key` wins. `ties_out` tells (asked only at the bound) whether
+    /// `v`'s own arc to or from `O` costs nothing, so that `v` would reach `O` at this same
+    /// label. Returns whether `v` took the label.
     fn offer(
         &mut self,
         v: Node,
         d: i64,
         pred: u32,
         key: u32,
+        ties_out: impl FnOnce() -> bool,
         target: impl FnOnce() -> bool,
     ) -> bool {
         if d > self.bound || self.is_settled(v) {
@@ -114,13 +117,17 @@ impl Search {
             }
         }
         // A target as near as the bound still counts: at equal distance a node's imbalance
-        // is better settled than sent to O. Other nodes at the bound are labelled too (they
-        // pop after the targets and O, so they are never settled), which keeps the labels
-        // and O's way in independent of the order in which arcs are scanned.
+        // is better settled than sent to O. Another node at the bound can matter only as a
+        // way into O at that same distance: it is labelled (never queued, it would never be
+        // settled), so that O's way in is the least such node whatever the order in which
+        // arcs are scanned.
         let target = target();
         if target {
             self.bound = d;
+        } else if d == self.bound && !ties_out() {
+            return false;
         }
+        let queued = target || d < self.bound;
         let generation = self.generation;
         let (l, k) = match v {
             Node::Left(i) => (&mut self.left, i as usize),
@@ -131,7 +138,9 @@ impl Search {
         l.dist[k] = d;
         l.pred[k] = pred;
         l.key[k] = key;
-        self.heap.push(Reverse((d, u8::from(!target), v)));
+        if queued {
+            self.heap.push(Reverse((d, u8::from(!target), v)));
+        }
         true
     }
 
@@ -190,7 +199,7 @@ impl LiveFlow {
         }
         let mut s = std::mem::take(&mut self.search);
         s.begin();
-        s.offer(from, 0, NONE, NONE, || false);
+        s.offer(from, 0, NONE, NONE, || false, || false);
         let wants = |x: i64| if forward { x < 0 } else { x > 0 };
         let mut found = None;
         while let Some(Reverse((d, _, v))) = s.heap.pop() {
@@ -216,12 +225,14 @@ impl LiveFlow {
                     if l.inflow > 0 {
                         s.offer_out(d + self.left_potential[i as usize], v);
                     }
-                    for &a in l.arcs.iter().take(s.limit(d)) {
+                    for &a in self.left_arcs[i as usize].iter().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.live {
                             let (w, r) = (Node::Right(arc.right), &self.right[arc.right as usize]);
                             let label = d + self.forward_cost(arc);
-                            if s.offer(w, label, a, i, || wants(r.excess)) && r.outflow < r.capacity
+                            let ties = || r.outflow < r.capacity && r.potential == 0;
+                            if s.offer(w, label, a, i, ties, || wants(r.excess))
+                                && r.outflow < r.capacity
                             {
                                 s.offer_out(label + r.potential, w);
                             }
@@ -237,7 +248,8 @@ impl LiveFlow {
                         let arc = &self.arcs[a as usize];
                         let (w, l) = (Node::Left(arc.left), &self.left[arc.left as usize]);
                         let label = d + self.backward_cost(arc);
-                        if s.offer(w, label, a, j, || wants(l.excess)) && l.inflow > 0 {
+                        let ties = || l.inflow > 0 && self.left_potential[arc.left as usize] == 0;
+                        if s.offer(w, label, a, j, ties, || wants(l.excess)) && l.inflow > 0 {
                             s.offer_out(label + self.left_potential[arc.left as usize], w);
                         }
                     }
@@ -247,12 +259,13 @@ impl LiveFlow {
                     if l.inflow < l.supply {
                         s.offer_out(d - self.left_potential[i as usize], v);
                     }
-                    for &a in l.arcs.iter().take(s.limit(d)) {
+                    for &a in self.left_arcs[i as usize].iter().take(s.limit(d)) {
                         let arc = &self.arcs[a as usize];
                         if arc.flow > 0 {
                             let (w, r) = (Node::Right(arc.right), &self.right[arc.right as usize]);
                             let label = d + self.backward_cost(arc);
-                            if s.offer(w, label, a, i, || wants(r.excess)) && r.outflow > 0 {
+                            let ties = || r.outflow > 0 && r.potential == 0;
+                            if s.offer(w, label, a, i, ties, || wants(r.excess)) && r.outflow > 0 {
                                 s.offer_out(label - r.potential, w);
                             }
                         }
@@ -270,7 +283,9 @@ impl LiveFlow {
                         let label = base - e.value + self.left_potential[e.left as usize];
                         if label <= s.bound {
                             let (w, l) = (Node::Left(e.left), &self.left[e.left as usize]);
-                            if s.offer(w, label, e.arc, j, || wants(l.excess))
+                            let lp = self.left_potential[e.left as usize];
+                            let ties = || l.inflow < l.supply && lp == 0;
+                            if s.offer(w, label, e.arc, j, ties, || wants(l.excess))
                                 && l.inflow < l.supply
                             {
                                 s.offer_out(label - self.left_potential[e.left as usize], w);
@@ -281,7 +296,10 @@ impl LiveFlow {
                         let arc = &self.arcs[a as usize];
                         let (w, l) = (Node::Left(arc.left), &self.left[arc.left as usize]);
                         let label = d + self.forward_cost(arc);
-                        if s.offer(w, label, a, j, || wants(l.excess)) && l.inflow < l.supply {
+                        let lp = self.left_potential[arc.left as usize];
+                        let ties = || l.inflow < l.supply && lp == 0;
+                        if s.offer(w, label, a, j, ties, || wants(l.excess)) && l.inflow < l.supply
+                        {
                             s.offer_out(label - self.left_potential[arc.left as usize], w);
                         }
                     }

@@ -133,7 +133,8 @@ impl LiveFlow {
         }
         for (i, l) in self.left.iter().enumerate() {
             let mut last = None;
-            for &a in &l.arcs {
+            let list = &self.left_arcs[i];
+            for &a in list {
                 let arc = self.arcs.get(a as usize);
                 let right = arc.map(|x| x.right);
                 if arc.map_or(true, |x| !x.live || x.left != i as u32) || right <= last {
@@ -141,7 +142,7 @@ impl LiveFlow {
                 }
                 last = right;
             }
-            if l.arcs.len() != degree[i] as usize {
+            if list.len() != degree[i] as usize {
                 return Err(ProofError::LeftLists(i));
             }
             if l.excess != 0 || l.inflow != sent[i] || l.inflow > l.supply || l.inflow < 0 {
@@ -175,11 +176,9 @@ impl LiveFlow {
             }
         }
         for &i in self.free_left.iter().chain(&self.pending_left) {
-            if self
-                .left
-                .get(i as usize)
-                .map_or(true, |l| l.alive || l.supply != 0 || !l.arcs.is_empty())
-            {
+            if self.left.get(i as usize).map_or(true, |l| {
+                l.alive || l.supply != 0 || !self.left_arcs[i as usize].is_empty()
+            }) {
                 return Err(ProofError::FreeSlot(i as usize));
             }
         }
@@ -204,8 +203,8 @@ impl LiveFlow {
             start: vec![0],
             ..Network::default()
         };
-        for l in &self.left {
-            let live: Vec<&LiveArc> = l.arcs.iter().map(|&a| &self.arcs[a as usize]).collect();
+        for (l, list) in self.left.iter().zip(&self.left_arcs) {
+            let live: Vec<&LiveArc> = list.iter().map(|&a| &self.arcs[a as usize]).collect();
             let mut left = l.supply;
             let parts = live
                 .iter()
