@@ -369,18 +369,53 @@ fn orders(c: &mut Criterion) {
             summary.orders.len(),
             ms(start.elapsed())
         );
-        // A day later every offer made above has expired: one tick re-dispatches them all.
-        let expired = ledger
-            .orders()
-            .iter()
-            .flat_map(|o| &o.tickets)
-            .filter(|t| t.state == TicketState::Offered && t.since.is_some())
-            .count();
+        // Declines (untimed) until 60,000 offers carry a time (or none is left to decline);
+        // a day later they have all expired: one tick re-dispatches them all.
+        let stamped = |ledger: &Ledger| {
+            ledger
+                .orders()
+                .iter()
+                .flat_map(|o| &o.tickets)
+                .filter(|t| t.state == TicketState::Offered && t.since.is_some())
+                .count()
+        };
+        let ids: Vec<String> = ledger.orders().iter().map(|o| o.id.clone()).collect();
+        let (mut k, mut declined) = (0, 0);
+        'storm: while declined < 40_000 {
+            for _ in 0..2_000 {
+                let Some(c) = (0..ids.len()).find_map(|_| {
+                    k = (k + 7919) % ids.len();
+                    let o = ledger.order(&ids[k])?;
+                    let t = o
+                        .tickets
+                        .iter()
+                        .find(|t| t.state == TicketState::Offered && t.since.is_none())?;
+                    Some(Command::new(
+                        AT,
+                        "r",
+                        Action::Decline {
+                            order: o.id.clone(),
+                            resource: t.resource.clone(),
+                            reason: None,
+                        },
+                    ))
+                }) else {
+                    break 'storm;
+                };
+                timed(&mut ledger, vec![c]);
+                declined += 1;
+            }
+            if stamped(&ledger) >= 60_000 {
+                break;
+            }
+        }
+        let expired = stamped(&ledger);
         let searches = ledger.dispatch_searches();
         let tick = Command::new("2026-12-02T09:00:00", "clock", Action::Tick);
         let time = timed(&mut ledger, vec![tick]);
         eprintln!(
-            "orders/{name}/tick: {expired} offers expired and re-dispatched in {:.1} ms ({} searches)",
+            "orders/{name}/tick: {expired} offers expired (after {declined} declines) and \
+             re-dispatched in {:.1} ms ({} searches)",
             ms(time),
             ledger.dispatch_searches() - searches
         );

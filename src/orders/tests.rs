@@ -106,7 +106,8 @@ fn command(rng: &mut Rng, ledger: &Ledger, minute: &mut i64, n: &mut usize) -> S
     }
 }
 
-/// At random commands the live dispatch's n-th search fails. The command is rejected as
+/// At random commands the live dispatch's n-th search fails (half the ledgers settle every
+/// imbalance in primal-dual phases). The command is rejected as
 /// `internal`, the ledger (its snapshot and every field) is as before, and the stream goes on
 /// as a reference ledger that never saw the command.
 #[test]
@@ -116,6 +117,11 @@ fn a_failed_repair_changes_nothing() {
         let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 5)).unwrap();
         let mut ledger = Ledger::new(instance.clone()).unwrap();
         let mut reference = Ledger::new(instance).unwrap();
+        if seed % 2 == 1 {
+            // Imbalances settled together in primal-dual phases, however few.
+            ledger.live.set_batch_from(1);
+            reference.live.set_batch_from(1);
+        }
         let (mut rng, mut minute, mut n) = (Rng::new(seed), 0, 0);
         for _ in 0..60 {
             let line = command(&mut rng, &ledger, &mut minute, &mut n);

@@ -29,6 +29,7 @@
 //! are numbered: a network rebuilt from a snapshot ([`LiveFlow::rebuild`]) behaves as the one
 //! that was saved.
 
+mod batch;
 mod journal;
 mod repair;
 mod search;
@@ -46,6 +47,9 @@ use search::Search;
 const NONE: u32 = u32::MAX;
 /// Residual capacity of an uncapacitated arc.
 const INF: i64 = i64::MAX / 4;
+/// At least this many imbalances of one sign are settled together, in primal-dual phases
+/// (fewer, one shortest path each).
+const BATCH: usize = 64;
 /// Potentials beyond this magnitude trigger a restart from zero flow (never seen in practice:
 /// a guard so that no sum of potentials can approach `i64`'s range).
 const POTENTIAL_LIMIT: i64 = 1 << 52;
@@ -183,12 +187,17 @@ pub struct LiveFlow {
     searches_at_begin: u64,
     restarts_at_begin: u64,
     search: Search,
+    /// The scratch space of settling many imbalances together.
+    dfs: batch::Dfs,
     /// Shortest-path searches run so far.
     searches: u64,
     /// Restarts from zero flow so far.
     restarts: u64,
     /// Potentials beyond this trigger a restart ([`POTENTIAL_LIMIT`]; lower in tests).
     potential_limit: i64,
+    /// At least this many imbalances of one sign are settled together ([`BATCH`]; any
+    /// number in tests).
+    batch_from: usize,
     /// Test hook: the search with this number fails.
     #[cfg(test)]
     fail_search: Option<u64>,
@@ -216,6 +225,7 @@ impl LiveFlow {
         LiveFlow {
             bonus,
             potential_limit: POTENTIAL_LIMIT,
+            batch_from: BATCH,
             ..LiveFlow::default()
         }
     }
@@ -933,6 +943,12 @@ impl LiveFlow {
     #[cfg(test)]
     pub fn force_restart_after(&mut self, n: Option<u64>) {
         self.force_restart = n.map(|n| self.searches + n);
+    }
+
+    /// Test hook: at least `n` imbalances of one sign are settled together.
+    #[cfg(test)]
+    pub fn set_batch_from(&mut self, n: usize) {
+        self.batch_from = n;
     }
 
     /// Test hook: potentials beyond `limit` trigger a restart.

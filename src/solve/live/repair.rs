@@ -67,9 +67,11 @@ impl LiveFlow {
             }
             let (i, j, f) = (arc.left, arc.right, arc.flow);
             let (lo, hi) = self.optimal_range(a);
-            if !(lo..=hi).contains(&f) && (self.refit_left(i) || self.refit_right(j)) {
-                // A new price for one end alone keeps the flow optimal (and that end's arc
-                // to or from O, which the refit also checks).
+            if !(lo..=hi).contains(&f)
+                && (self.refit_left(i) || self.refit_right(j) || self.refit_pair(a))
+            {
+                // A new price for one end, or for both ends together, keeps the flow optimal
+                // (and the ends' arcs to or from O, which the refits also check).
                 continue;
             }
             let target = f.clamp(lo, hi);
@@ -122,6 +124,22 @@ impl LiveFlow {
         // Deficits first: a resource that lost flow often takes it back from the order that
         // lost it (a short search), leaving searches for what really moves.
         work.sort_by_key(|v| matches!(v, Node::Left(_)));
+        // Many at once: settled together, deficits first.
+        for forward in [false, true] {
+            let sign = |x: i64| if forward { x > 0 } else { x < 0 };
+            let count = work.iter().filter(|&&v| sign(self.excess(v))).count();
+            if count >= self.batch_from && self.settle_together(&work, forward)? {
+                if !may_restart {
+                    return Err(LiveError::PotentialRange);
+                }
+                self.restart();
+                self.restarts += 1;
+                let mut changed = self.repair_once(false)?;
+                changed.extend(dirty_arcs);
+                self.sort_canonically(&mut changed);
+                return Ok(changed);
+            }
+        }
         for &v in &work {
             while self.excess(v) != 0 {
                 let forward = self.excess(v) > 0;
@@ -260,6 +278,106 @@ impl LiveFlow {
         true
     }
 
+    /// The range of potentials left node `i` may take with every residual arc at `i` priced
+    /// fairly, arc `skip` apart.
+    fn left_range(&self, i: u32, skip: u32) -> (i64, i64) {
+        let l = &self.left[i as usize];
+        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
+        if l.inflow > 0 {
+            lo = 0;
+        }
+        if l.inflow < l.supply {
+            hi = 0;
+        }
+        for &a in self.left_arcs[i as usize].iter().filter(|&&a| a != skip) {
+            let arc = &self.arcs[a as usize];
+            let price = arc.value + self.right[arc.right as usize].potential;
+            lo = lo.max(price + if arc.flow < arc.units { self.bonus } else { 0 });
+            if arc.flow > 0 {
+                hi = hi.min(price + if arc.flow <= arc.units { self.bonus } else { 0 });
+            }
+        }
+        (lo, hi)
+    }
+
+    /// As [`Self::left_range`], for right node `j`.
+    fn right_range(&self, j: u32, skip: u32) -> (i64, i64) {
+        let r = &self.right[j as usize];
+        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
+        if r.outflow < r.capacity {
+            lo = 0;
+        }
+        if r.outflow > 0 {
+            hi = 0;
+        }
+        for e in r.into.iter().filter(|e| e.arc != skip) {
+            hi = hi.min(self.left_potential[e.left as usize] - e.value);
+        }
+        for &a in r.bonus.iter().filter(|&&a| a != skip) {
+            let arc = &self.arcs[a as usize];
+            hi = hi.min(self.left_potential[arc.left as usize] - arc.value - self.bonus);
+        }
+        for &a in r.flowing.iter().filter(|&&a| a != skip) {
+            let arc = &self.arcs[a as usize];
+            let bonus = if arc.flow <= arc.units { self.bonus } else { 0 };
+            lo = lo.max(self.left_potential[arc.left as usize] - arc.value - bonus);
+        }
+        (lo, hi)
+    }
+
+    /// Moves the prices of both ends of arc `a` together (the left one down and the right one
+    /// up, or the reverse) so that the arc's flow is optimal as it is, when neither end alone
+    /// can move far enough and no other arc at either end objects. Returns whether it could.
+    fn refit_pair(&mut self, a: u32) -> bool {
+        let arc = self.arcs[a as usize];
+        let (i, j) = (arc.left, arc.right);
+        let (pi, pj) = (
+            self.left_potential[i as usize],
+            self.right[j as usize].potential,
+        );
+        // The arc wants π_i − π_j within [want_lo, want_hi].
+        let want_lo = arc.value + if arc.flow < arc.units { self.bonus } else { 0 };
+        let want_hi = if arc.flow > 0 {
+            arc.value + if arc.flow <= arc.units { self.bonus } else { 0 }
+        } else {
+            i64::MAX
+        };
+        let d = pi - pj;
+        let ((ilo, ihi), (jlo, jhi)) = (self.left_range(i, a), self.right_range(j, a));
+        let (new_i, new_j) = if d > want_hi {
+            // Lower π_i and raise π_j by `need` between them.
+            let need = d - want_hi;
+            let down = pi.saturating_sub(ilo).max(0);
+            let up = jhi.saturating_sub(pj).max(0);
+            if down.saturating_add(up) < need {
+                return false;
+            }
+            let x = down.min(need);
+            (pi - x, pj + (need - x))
+        } else if d < want_lo {
+            let need = want_lo - d;
+            let up = ihi.saturating_sub(pi).max(0);
+            let down = pj.saturating_sub(jlo).max(0);
+            if up.saturating_add(down) < need {
+                return false;
+            }
+            let x = up.min(need);
+            (pi + x, pj - (need - x))
+        } else {
+            return true;
+        };
+        if !(ilo..=ihi).contains(&new_i) || !(jlo..=jhi).contains(&new_j) {
+            return false;
+        }
+        if new_i != pi {
+            *self.left_potential_mut(i) = new_i;
+        }
+        if new_j != pj {
+            self.right_mut(j).potential = new_j;
+        }
+        true
+    }
+
     /// As [`Self::refit_left`], for right node `j` (its price may fall or rise while no arc at
     /// `j` objects): `O(arcs into j)`.
     fn refit_right(&mut self, j: u32) -> bool {
@@ -313,7 +431,7 @@ impl LiveFlow {
 
     /// Raises the potentials of the settled nodes by their distance below the target's `d`
     /// (lowers them, backward); returns whether one grew past the guard.
-    fn update_potentials(&mut self, d: i64, forward: bool) -> bool {
+    pub(super) fn update_potentials(&mut self, d: i64, forward: bool) -> bool {
         let mut too_large = false;
         for k in 0..self.search.settled.len() {
             let v = self.search.settled[k];

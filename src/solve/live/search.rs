@@ -192,6 +192,12 @@ impl LiveFlow {
     /// `O` when `from` has excess, backward (along reversed arcs) to the nearest node with
     /// excess or `O` when it has a deficit. Returns the target and its distance.
     pub(super) fn find_path(&mut self, from: Node, forward: bool) -> Option<(Node, i64)> {
+        self.find_paths(&[from], forward)
+    }
+
+    /// As [`LiveFlow::find_path`] from all of `sources` at once (each at distance 0; they
+    /// share the sign of their imbalance): the nearest target of any of them.
+    pub(super) fn find_paths(&mut self, sources: &[Node], forward: bool) -> Option<(Node, i64)> {
         self.searches += 1;
         #[cfg(test)]
         if self.fail_search == Some(self.searches) {
@@ -199,7 +205,9 @@ impl LiveFlow {
         }
         let mut s = std::mem::take(&mut self.search);
         s.begin();
-        s.offer(from, 0, NONE, NONE, || false, || false);
+        for &from in sources {
+            s.offer(from, 0, NONE, NONE, || false, || false);
+        }
         let wants = |x: i64| if forward { x < 0 } else { x > 0 };
         let mut found = None;
         while let Some(Reverse((d, _, v))) = s.heap.pop() {
@@ -210,7 +218,7 @@ impl LiveFlow {
             if s.is_settled(v) || s.dist(v) != Some(d) {
                 continue;
             }
-            if v != from && wants(self.excess(v)) {
+            if wants(self.excess(v)) {
                 found = Some((v, d));
                 break;
             }

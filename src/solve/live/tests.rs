@@ -251,6 +251,8 @@ proptest! {
         let net = network(&mut rng, n, m, 0.4, max_v);
         let mut live = LiveFlow::solve(&net, bonus).unwrap();
         live.verify().unwrap();
+        // Imbalances settled one by one, or together in primal-dual phases.
+        live.set_batch_from(if rng.chance(0.5) { 1 } else { usize::MAX });
         let rebase = rng.chance(0.7);
         let mut log = Vec::new();
         for _ in 0..steps {
@@ -292,6 +294,7 @@ proptest! {
         let (n, m) = (rng.range(2, 10) as usize, rng.range(1, 6) as usize);
         let net = network(&mut rng, n, m, 0.6, 4);
         let mut live = LiveFlow::solve(&net, rng.range(0, 3)).unwrap();
+        live.set_batch_from(if rng.chance(0.5) { 1 } else { usize::MAX });
         rebase_all(&mut live);
         let mut log = Vec::new();
         for _ in 0..steps {
@@ -302,6 +305,7 @@ proptest! {
             rebase_all(&mut live);
         }
         let mut copy = rebuilt(&live, &mut rng);
+        copy.set_batch_from(live.batch_from);
         prop_assert_eq!(canonical(&copy), canonical(&live));
         for _ in 0..steps {
             let c = change(&mut rng, &live, 4);
@@ -325,6 +329,7 @@ fn ties_and_dense_networks() {
         let (n, m) = (rng.range(5, 20) as usize, rng.range(2, 10) as usize);
         let net = network(&mut rng, n, m, 0.9, 3);
         let mut live = LiveFlow::solve(&net, 2).unwrap();
+        live.set_batch_from(if seed % 2 == 0 { 1 } else { usize::MAX });
         for _ in 0..30 {
             let c = change(&mut rng, &live, 3);
             apply(&mut live, &c);
