@@ -115,15 +115,37 @@ impl Keeper {
     }
 }
 
-/// One feed line.
-fn answer(n: usize, result: &Result<Applied, Rejection>) -> String {
-    match result {
-        Ok(a) => serde_json::json!({"line": n, "ok": true, "changes": a.changes}).to_string(),
-        Err(e) => {
-            serde_json::json!({"line": n, "ok": false, "code": e.code(), "reason": e.to_string()})
-                .to_string()
-        }
-    }
+/// One feed line, its fields in the documented order.
+#[derive(serde::Serialize)]
+struct Answer<'a> {
+    line: usize,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<&'a duijie::orders::Changes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+fn answer(line: usize, result: &Result<Applied, Rejection>) -> String {
+    let a = match result {
+        Ok(a) => Answer {
+            line,
+            ok: true,
+            changes: Some(&a.changes),
+            code: None,
+            reason: None,
+        },
+        Err(e) => Answer {
+            line,
+            ok: false,
+            changes: None,
+            code: Some(e.code()),
+            reason: Some(e.to_string()),
+        },
+    };
+    serde_json::to_string(&a).unwrap_or_default()
 }
 
 fn main() -> ExitCode {

@@ -54,12 +54,21 @@ fn the_sample_stream() {
     let mut ledger = Ledger::new(instance.clone()).unwrap();
     let (rejected, log) = run(&mut ledger, &stream);
     // Rating before completion, a double accept, a claim beyond the open units, a need in an
-    // unknown area, an unknown order, a truncated line, time going backwards.
-    assert_eq!(rejected, [5, 9, 10, 15, 16, 17, 18]);
+    // unknown area, an unknown order, a truncated line, time going backwards, a key reused for
+    // another command, a resource that breaks the contract.
+    assert_eq!(rejected, [5, 9, 10, 15, 16, 17, 18, 26, 29]);
+    // Line 24 retries line 23 (same key, same body): no event.
     assert_eq!(
         ledger.seq() as usize,
-        stream.lines().count() - rejected.len()
+        stream.lines().count() - rejected.len() - 1
     );
+    // M-003 reported (报到) and took N04; T-JGL left (调动) and its offer moved to T-GHL.
+    assert_eq!(ledger.resource("M-003").map(|r| r.capacity), Some(2));
+    assert!(ledger.resource("T-JGL").is_none());
+    let n11 = ledger.order("N11").unwrap();
+    assert_eq!(n11.tickets[0].resource, "T-GHL");
+    assert_eq!(ledger.resource("U-CITIC").map(|r| r.capacity), Some(6));
+    assert_eq!(ledger.rules().points.per_unit[0], 12);
     // N01 was rated and N06 cancelled: both left the working set, their totals stayed.
     assert_eq!(ledger.finished("N01"), Some(OrderState::Rated));
     assert!(ledger.order("N01").is_none());

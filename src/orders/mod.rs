@@ -72,7 +72,7 @@ use crate::validate::{Code, Problem, Problems};
 use feed::Feed;
 use keys::{Keys, Remembered};
 use roster::Roster;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use summary::Totals;
 
@@ -88,8 +88,8 @@ pub struct Ledger {
     /// The working set, by slot (free slots are `None`).
     orders: Vec<Option<Order>>,
     free_orders: Vec<usize>,
-    /// Working-set order slots by id.
-    index: BTreeMap<String, usize>,
+    /// Working-set order slots by id (for lookups only: nothing iterates it).
+    index: HashMap<String, usize>,
     /// Working-set order slots by serial (posting order).
     by_serial: BTreeMap<u64, usize>,
     /// Finished orders: id and final state.
@@ -180,7 +180,7 @@ impl Ledger {
             policy: instance.policy().clone(),
             orders: Vec::new(),
             free_orders: Vec::new(),
-            index: BTreeMap::new(),
+            index: HashMap::new(),
             by_serial: BTreeMap::new(),
             archived: BTreeMap::new(),
             next_serial: 0,

@@ -86,6 +86,18 @@ impl Member {
     }
 }
 
+/// A resource that serves every need of one area and category, as those needs' pairs are found:
+/// its slot, the pair's tier, and what the rest of the checks read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    slot: u32,
+    tier: Level,
+    unit_cost: i64,
+    window: Option<Window>,
+    /// Whether it has any skill (otherwise no need with skills may use it).
+    skilled: bool,
+}
+
 /// How far the roster had grown, to undo an insertion.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Mark {
@@ -343,7 +355,7 @@ impl Roster {
         policy: &Policy,
     ) -> Vec<(u32, Level, i64)> {
         let candidates = self.candidates(w, areas);
-        self.pairs_among(&candidates, w, areas, policy)
+        self.pairs_in_group(&self.group(&candidates, w, areas), w, policy)
     }
 
     /// The resources filed under `w`'s area (or an area above it) and category, ascending:
@@ -361,22 +373,65 @@ impl Roster {
         found
     }
 
-    /// [`Roster::pairs`] among `candidates` (from [`Roster::candidates`]).
-    pub(super) fn pairs_among(
-        &self,
-        candidates: &[u32],
-        w: &Wanted,
-        areas: &Areas,
-        policy: &Policy,
-    ) -> Vec<(u32, Level, i64)> {
+    /// What eligibility knows of the candidates of every need of `w`'s area and category
+    /// (`candidates` from [`Roster::candidates`]): those that serve the area, with their tier.
+    pub(super) fn group(&self, candidates: &[u32], w: &Wanted, areas: &Areas) -> Vec<Candidate> {
         candidates
             .iter()
-            .filter_map(|&j| self.assess(j, w, areas, policy).map(|(t, v)| (j, t, v)))
+            .filter_map(|&j| {
+                let r = self.get(j)?;
+                let serves = r.categories.contains(&w.category)
+                    && r.serves.iter().any(|&s| areas.within(w.area, s));
+                serves.then(|| Candidate {
+                    slot: j,
+                    tier: areas.tier(w.area, r.home),
+                    unit_cost: r.data.unit_cost,
+                    window: r.window,
+                    skilled: !r.skills.is_empty(),
+                })
+            })
+            .collect()
+    }
+
+    /// [`Roster::pairs`] for a need of the area and category of `group` (from
+    /// [`Roster::group`]): the checks that depend on the need itself.
+    pub(super) fn pairs_in_group(
+        &self,
+        group: &[Candidate],
+        w: &Wanted,
+        policy: &Policy,
+    ) -> Vec<(u32, Level, i64)> {
+        let weight = policy.weight(w.priority, w.vulnerable);
+        group
+            .iter()
+            .filter_map(|c| {
+                if !w.skills.is_empty() {
+                    let have = if c.skilled {
+                        self.get(c.slot).map_or(&[][..], |r| &r.skills[..])
+                    } else {
+                        &[][..]
+                    };
+                    let mut have = have.iter();
+                    if !w.skills.iter().all(|s| have.any(|x| x == s)) {
+                        return None;
+                    }
+                }
+                if let (Some(a), Some(b)) = (&w.window, &c.window) {
+                    if !a.overlaps(b) {
+                        return None;
+                    }
+                }
+                if w.max_unit_cost.is_some_and(|m| c.unit_cost > m) {
+                    return None;
+                }
+                let value = weight - policy.penalty(c.tier) - policy.cost_weight * c.unit_cost;
+                (value > 0).then_some((c.slot, c.tier, value))
+            })
             .collect()
     }
 
     /// The (area, category) a need is filed under, for grouping needs that share candidates.
-    pub(super) fn group(w: &Wanted) -> (u32, u32) {
+    pub(super) fn group_key(w: &Wanted) -> (u32, u32) {
         (w.area.0, w.category)
     }
 }

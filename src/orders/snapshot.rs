@@ -463,7 +463,7 @@ impl Ledger {
             roster,
             orders,
             free_orders: Vec::new(),
-            index: BTreeMap::new(),
+            index: std::collections::HashMap::new(),
             by_serial: BTreeMap::new(),
             archived: BTreeMap::new(),
             next_serial: file.next_serial,
@@ -535,7 +535,7 @@ impl Ledger {
             match o.node {
                 Some(node) => {
                     lefts[node as usize].supply = o.open();
-                    nodes.push((Roster::group(&o.wanted), k, node));
+                    nodes.push((Roster::group_key(&o.wanted), k, node));
                 }
                 None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
                     return Err(bad(format!("order {:?} has offers but no node", o.id)));
@@ -556,14 +556,15 @@ impl Ledger {
         // area and category together (they share their candidates), offers as flows.
         nodes.sort_unstable();
         let (mut arcs, mut tiers) = (Vec::new(), Vec::new());
-        let mut candidates: Option<((u32, u32), Vec<u32>)> = None;
+        let mut group: Option<((u32, u32), Vec<super::roster::Candidate>)> = None;
         let areas = ledger.instance.areas();
-        for &(group, k, node) in &nodes {
+        for &(key, k, node) in &nodes {
             let o = ledger.order_ref(k);
-            if candidates.as_ref().map(|c| c.0) != Some(group) {
-                candidates = Some((group, ledger.roster.candidates(&o.wanted, areas)));
+            if group.as_ref().map(|c| c.0) != Some(key) {
+                let candidates = ledger.roster.candidates(&o.wanted, areas);
+                group = Some((key, ledger.roster.group(&candidates, &o.wanted, areas)));
             }
-            let among = candidates.as_ref().map_or(&[][..], |c| &c.1[..]);
+            let among = group.as_ref().map_or(&[][..], |c| &c.1[..]);
             let skip: Vec<u32> = o
                 .excluded
                 .iter()
@@ -581,10 +582,9 @@ impl Ledger {
                 .filter(|t| t.state == TicketState::Offered)
                 .filter_map(|t| Some((ledger.roster.find(&t.resource)?, t.quantity)))
                 .collect();
-            for (j, tier, value) in
-                ledger
-                    .roster
-                    .pairs_among(among, &o.wanted, areas, &ledger.policy)
+            for (j, tier, value) in ledger
+                .roster
+                .pairs_in_group(among, &o.wanted, &ledger.policy)
             {
                 if skip.contains(&j) {
                     continue;

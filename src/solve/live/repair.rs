@@ -6,7 +6,8 @@
 use super::{LiveFlow, Node, INF};
 
 /// A repair that could not finish: the network broke an invariant that the code relies on.
-/// Any of these is a bug; the caller rolls the transaction back ([`LiveFlow::rollback`]).
+/// Any of these is a bug; the caller rolls the transaction back (the ledger then rejects the
+/// command as `internal`, with nothing changed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LiveError {
