@@ -251,8 +251,7 @@ fn add_terms(instance: &Instance, net: &mut Network) {
         .collect();
 }
 
-/// Resources by (served area, category), as one sorted list: the index behind [`Eligibility`]
-/// and the order ledger's look-ups for newly posted needs.
+/// Resources by (served area, category), as one sorted list: the index behind [`Eligibility`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Index {
     /// `served area × categories + category`, ascending, with the resource.
@@ -289,20 +288,6 @@ impl Index {
                 visit(j);
             }
         }
-    }
-
-    /// The resources that may serve `need`, ascending, with the tier and unit value.
-    pub(crate) fn pairs(&self, instance: &Instance, need: &Need) -> Vec<(u32, Level, i64)> {
-        let mut found = Vec::new();
-        self.candidates(instance, need, |j| found.push(j));
-        found.sort_unstable();
-        found.dedup();
-        found
-            .into_iter()
-            .filter_map(|j| {
-                assess(instance, need, &instance.resources()[j as usize]).map(|(t, v)| (j, t, v))
-            })
-            .collect()
     }
 }
 

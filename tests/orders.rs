@@ -1,13 +1,23 @@
-//! The order lifecycle: the sample stream, and random streams that must never reach an illegal
-//! state, leave rejected commands without trace, replay to the same state, and keep the open
-//! allocation optimal (checked with the LP backend).
+//! The order lifecycle: the sample stream, a hand-written adversarial stream, and random
+//! streams (every command, resources coming and going, rule changes, retried keys) that must
+//! never reach an illegal state, leave rejected commands without trace, keep dispatch an
+//! exact optimum with its proof after every command, report in the feed exactly what changed,
+//! replay to the same state, and go on identically after a snapshot taken anywhere.
 
+mod streams;
+
+use duijie::contract::{NeedData, ResourceData};
 use duijie::generate::{generate, Rng, Shape};
-use duijie::orders::{Ledger, OrderState, TicketState};
+use duijie::model::resource::Kind;
+use duijie::orders::{
+    Action, Command, Ledger, OrderState, Roles, Rules, SnapshotError, TicketState,
+};
 use duijie::solve::{FlowSolver, LpBackend, LpSolver};
 use duijie::Instance;
 use proptest::prelude::*;
 use std::path::Path;
+use std::sync::Arc;
+use streams::{check_feed, Gen};
 
 fn sample() -> (Instance, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data");
@@ -20,51 +30,79 @@ fn sample() -> (Instance, String) {
     )
 }
 
+/// Applies `lines`, returning the rejected line numbers (1-based) and the event log.
+fn run(ledger: &mut Ledger, lines: &str) -> (Vec<usize>, String) {
+    let mut rejected = Vec::new();
+    let mut log = format!("{}\n", ledger.log_header());
+    for (k, line) in lines.lines().enumerate() {
+        match ledger.apply_line(line) {
+            Ok(a) => {
+                if let Some(e) = a.event {
+                    log.push_str(&e.to_json());
+                    log.push('\n');
+                }
+            }
+            Err(_) => rejected.push(k + 1),
+        }
+    }
+    (rejected, log)
+}
+
 #[test]
 fn the_sample_stream() {
     let (instance, stream) = sample();
     let mut ledger = Ledger::new(instance.clone()).unwrap();
-    let mut rejected = Vec::new();
-    for (k, line) in stream.lines().enumerate() {
-        if let Err(e) = ledger.apply_line(line) {
-            rejected.push((k + 1, e.to_string()));
-        }
-    }
-    let lines: Vec<usize> = rejected.iter().map(|r| r.0).collect();
+    let (rejected, log) = run(&mut ledger, &stream);
     // Rating before completion, a double accept, a claim beyond the open units, a need in an
-    // unknown area, an unknown order, a truncated line, time going backwards.
-    assert_eq!(lines, [5, 9, 10, 15, 16, 17, 18], "{rejected:#?}");
+    // unknown area, an unknown order, a truncated line, time going backwards, a key reused for
+    // another command, a resource that breaks the contract.
+    assert_eq!(rejected, [5, 9, 10, 15, 16, 17, 18, 26, 29]);
+    // Line 24 retries line 23 (same key, same body): no event.
     assert_eq!(
-        ledger.events().len(),
-        stream.lines().count() - rejected.len()
+        ledger.seq() as usize,
+        stream.lines().count() - rejected.len() - 1
     );
-    let n01 = ledger.order("N01").unwrap();
-    assert_eq!((n01.state, n01.score), (OrderState::Rated, Some(5)));
-    assert!(n01.tickets.iter().all(|t| t.state == TicketState::Done));
-    assert_eq!(ledger.order("N06").unwrap().state, OrderState::Cancelled);
+    // M-003 reported (报到) and took N04; T-JGL left (调动) and its offer moved to T-GHL.
+    assert_eq!(ledger.resource("M-003").map(|r| r.capacity), Some(2));
+    assert!(ledger.resource("T-JGL").is_none());
+    let n11 = ledger.order("N11").unwrap();
+    assert_eq!(n11.tickets[0].resource, "T-GHL");
+    assert_eq!(ledger.resource("U-CITIC").map(|r| r.capacity), Some(6));
+    assert_eq!(ledger.rules().points.per_unit[0], 12);
+    // N01 was rated and N06 cancelled: both left the working set, their totals stayed.
+    assert_eq!(ledger.finished("N01"), Some(OrderState::Rated));
+    assert!(ledger.order("N01").is_none());
+    assert_eq!(ledger.finished("N06"), Some(OrderState::Cancelled));
     let summary = ledger.summary();
     assert_eq!(summary.points.get("M-001"), Some(&30));
     assert_eq!(summary.satisfaction.get("CY-JW-01"), Some(&1.0));
-    let again = Ledger::replay(instance.clone(), &ledger.events_jsonl().unwrap()).unwrap();
+    assert_eq!(summary.finished.get("rated"), Some(&1));
+    let again = Ledger::replay(instance.clone(), &log).unwrap();
     assert_eq!(again.summary().to_string(), summary.to_string());
     // A log with a gap stops there, naming the line.
-    let log = ledger.events_jsonl().unwrap();
     let broken: String = log
         .lines()
         .enumerate()
-        .filter(|(k, _)| *k != 2)
+        .filter(|(k, _)| *k != 3)
         .map(|(_, l)| format!("{l}\n"))
         .collect();
-    let err = Ledger::replay(instance, &broken).unwrap_err();
-    assert_eq!(err.line, 3);
+    let err = Ledger::replay(instance.clone(), &broken).unwrap_err();
+    assert_eq!((err.line, err.code()), (4, "sequence"));
+    // A log of other rules is refused at its header.
+    let rules = Rules {
+        key_hours: 1,
+        ..Rules::default()
+    };
+    let err = Ledger::replay_with(instance, rules, &log).unwrap_err();
+    assert_eq!((err.line, err.code()), (1, "log_header"));
 }
 
-/// A random command line over the ledger's orders and resources (and some unknown ones).
 /// A hand-written hostile stream (`tests/data/adversarial.jsonl`): unknown orders and
-/// resources, double accepts, ratings before completion or out of range, claims beyond the open
-/// units or the capacity or with absurd quantities, truncated and non-object lines, unknown or
-/// repeated fields, impossible dates, time going backwards, invalid needs. Every illegal line is
-/// rejected, the legal ones all land, and the state stays consistent and replays.
+/// resources, double accepts, ratings before completion or out of range, claims beyond the
+/// open units or the capacity or with absurd quantities, truncated and non-object lines,
+/// unknown or repeated fields, impossible dates, time going backwards, invalid needs. Every
+/// illegal line is rejected, the legal ones all land, and the state stays consistent and
+/// replays.
 #[test]
 fn an_adversarial_stream() {
     let (instance, _) = sample();
@@ -72,15 +110,20 @@ fn an_adversarial_stream() {
     let stream = std::fs::read_to_string(dir.join("adversarial.jsonl")).unwrap();
     let mut ledger = Ledger::new(instance.clone()).unwrap();
     let mut rejected = Vec::new();
+    let mut log = format!("{}\n", ledger.log_header());
     for (k, line) in stream.lines().enumerate() {
-        let before = (ledger.summary().to_string(), ledger.events().len());
-        if let Err(e) = ledger.apply_line(line) {
-            assert!(!e.to_string().contains('\n'), "line {}: {e}", k + 1);
-            assert_eq!(
-                (ledger.summary().to_string(), ledger.events().len()),
-                before
-            );
-            rejected.push(k + 1);
+        let before = ledger.snapshot();
+        match ledger.apply_line(line) {
+            Ok(a) => {
+                log.push_str(&a.event.unwrap().to_json());
+                log.push('\n');
+                check_feed(&ledger, &a.changes);
+            }
+            Err(e) => {
+                assert!(!e.to_string().contains('\n'), "line {}: {e}", k + 1);
+                assert_eq!(ledger.snapshot(), before, "line {}", k + 1);
+                rejected.push(k + 1);
+            }
         }
         ledger.check_dispatch().unwrap();
         check_invariants(&ledger);
@@ -88,164 +131,15 @@ fn an_adversarial_stream() {
     let legal = [2, 6, 26, 27, 29, 30, 36, 45, 47, 48, 51, 54, 56, 57, 58];
     let expected: Vec<usize> = (1..=58).filter(|k| !legal.contains(k)).collect();
     assert_eq!(rejected, expected);
-    assert_eq!(ledger.events().len(), legal.len());
-    let n04 = ledger.order("N04").unwrap();
-    assert_eq!((n04.state, n04.score), (OrderState::Rated, Some(4)));
-    assert_eq!(ledger.order("N21").unwrap().state, OrderState::Rejected);
-    assert_eq!(ledger.order("N06").unwrap().state, OrderState::Cancelled);
-    let again = Ledger::replay(instance, &ledger.events_jsonl().unwrap()).unwrap();
+    assert_eq!(ledger.seq() as usize, legal.len());
+    assert_eq!(ledger.finished("N04"), Some(OrderState::Rated));
+    assert_eq!(ledger.finished("N21"), Some(OrderState::Rejected));
+    assert_eq!(ledger.finished("N06"), Some(OrderState::Cancelled));
+    let again = Ledger::replay(instance, &log).unwrap();
     assert_eq!(again.summary().to_string(), ledger.summary().to_string());
 }
 
-fn command(rng: &mut Rng, ledger: &Ledger, minute: &mut i64, posted: &mut usize) -> String {
-    let orders: Vec<String> = ledger
-        .orders()
-        .iter()
-        .map(|o| o.id.clone())
-        .chain(["NOPE".to_owned()])
-        .collect();
-    let resources: Vec<String> = ledger
-        .instance()
-        .resources()
-        .iter()
-        .map(|r| r.id.clone())
-        .chain(["NOBODY".to_owned()])
-        .collect();
-    let pick = |rng: &mut Rng, v: &[String]| v[rng.range(0, v.len() as i64 - 1) as usize].clone();
-    *minute += if rng.chance(0.05) {
-        -30
-    } else {
-        rng.range(0, 600)
-    };
-    // 2027, in months of 28 days (enough for 1,600 commands).
-    let day = (*minute / 1440).clamp(0, 12 * 28 - 1);
-    let at = format!(
-        "2027-{:02}-{:02}T{:02}:{:02}:00",
-        1 + day / 28,
-        1 + day % 28,
-        (*minute / 60) % 24,
-        minute.rem_euclid(60)
-    );
-    let (o, r) = (pick(rng, &orders), pick(rng, &resources));
-    let rng = &mut *rng;
-    // Mostly aim at orders and tickets in the state the command needs, so that streams go
-    // somewhere; sometimes at anything.
-    let aim = rng.chance(0.7);
-    let ticket_in = |rng: &mut Rng, states: &[TicketState]| {
-        let all: Vec<(String, String)> = ledger
-            .orders()
-            .iter()
-            .flat_map(|o| {
-                o.tickets
-                    .iter()
-                    .filter(|t| states.contains(&t.state))
-                    .map(move |t| (o.id.clone(), t.resource.clone()))
-            })
-            .collect();
-        match (aim, all.is_empty()) {
-            (true, false) => all[rng.range(0, all.len() as i64 - 1) as usize].clone(),
-            _ => (o.clone(), r.clone()),
-        }
-    };
-    let order_in = |rng: &mut Rng, state: OrderState| {
-        let all: Vec<String> = ledger
-            .orders()
-            .iter()
-            .filter(|x| x.state == state)
-            .map(|x| x.id.clone())
-            .collect();
-        match (aim, all.is_empty()) {
-            (true, false) => all[rng.range(0, all.len() as i64 - 1) as usize].clone(),
-            _ => o.clone(),
-        }
-    };
-    match rng.range(0, 12) {
-        0 => {
-            *posted += 1;
-            let areas: Vec<String> = ledger
-                .instance()
-                .areas()
-                .iter()
-                .map(|(_, a)| a.id.clone())
-                .collect();
-            let cats: Vec<String> = (0..ledger.instance().categories().len())
-                .map(|c| ledger.instance().categories().name(c as u32).to_owned())
-                .collect();
-            format!(
-                r#"{{"cmd": "post", "at": "{at}", "by": "h", "need": {{"id": "P{posted}", "area": "{}", "category": "{}", "quantity": {}}}}}"#,
-                pick(rng, &areas),
-                pick(rng, &cats),
-                rng.range(0, 4)
-            )
-        }
-        1 => {
-            let o = order_in(rng, OrderState::Posted);
-            format!(
-                r#"{{"cmd": "review", "at": "{at}", "by": "c", "order": "{o}", "approve": {}}}"#,
-                rng.chance(0.8)
-            )
-        }
-        2 => {
-            let (to, tr) = ticket_in(rng, &[TicketState::Offered]);
-            format!(
-                r#"{{"cmd": "accept", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
-            )
-        }
-        3 => {
-            let (to, tr) = ticket_in(rng, &[TicketState::Offered]);
-            format!(
-                r#"{{"cmd": "decline", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
-            )
-        }
-        4 => {
-            let o = order_in(rng, OrderState::Listed);
-            format!(
-                r#"{{"cmd": "claim", "at": "{at}", "by": "r", "order": "{o}", "resource": "{r}", "quantity": {}}}"#,
-                rng.range(0, 3)
-            )
-        }
-        5 => {
-            let (to, tr) = ticket_in(rng, &[TicketState::Accepted]);
-            format!(
-                r#"{{"cmd": "agree", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}", "schedule": "周三"}}"#
-            )
-        }
-        6 => {
-            let (to, tr) = ticket_in(rng, &[TicketState::Accepted, TicketState::Agreed]);
-            format!(
-                r#"{{"cmd": "complete", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
-            )
-        }
-        7 => {
-            let o = order_in(rng, OrderState::Completed);
-            format!(
-                r#"{{"cmd": "rate", "at": "{at}", "by": "h", "order": "{o}", "score": {}}}"#,
-                rng.range(0, 6)
-            )
-        }
-        8 => {
-            let (to, tr) = ticket_in(rng, &[TicketState::Accepted, TicketState::Agreed]);
-            format!(
-                r#"{{"cmd": "withdraw", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
-            )
-        }
-        9 => format!(
-            r#"{{"cmd": "cancel", "at": "{at}", "by": "c", "order": "{}"}}"#,
-            if rng.chance(0.3) {
-                o.clone()
-            } else {
-                order_in(rng, OrderState::Posted)
-            }
-        ),
-        10 => format!(r#"{{"cmd": "tick", "at": "{at}", "by": "clock"}}"#),
-        _ => format!(r#"{{"cmd": "accept", "at": "{at}", "by": "r", "order": "{o}""#),
-    }
-}
-
 fn check_invariants(ledger: &Ledger) {
-    let instance = ledger.instance();
-    let mut committed = vec![0i64; instance.resources().len()];
-    let mut offered = vec![0i64; instance.resources().len()];
     for o in ledger.orders() {
         let total: i64 = o.tickets.iter().map(|t| t.quantity).sum();
         assert!(
@@ -255,68 +149,154 @@ fn check_invariants(ledger: &Ledger) {
             o.need.quantity
         );
         match o.state {
-            OrderState::Completed | OrderState::Rated => {
+            OrderState::Completed => {
                 assert!(o.tickets.iter().all(|t| t.state == TicketState::Done))
             }
-            OrderState::Posted | OrderState::Rejected => assert!(o.tickets.is_empty()),
-            OrderState::Cancelled => {
-                assert!(o.tickets.iter().all(|t| t.state == TicketState::Done))
-            }
+            OrderState::Posted => assert!(o.tickets.is_empty()),
             OrderState::Listed => {}
+            // Finished orders leave the working set.
+            s => panic!("order {} is {s} in the working set", o.id),
         }
-        assert_eq!(o.score.is_some(), o.state == OrderState::Rated);
+        assert!(o.score.is_none());
         for t in &o.tickets {
             assert!(t.quantity > 0 && t.value > 0);
-            let j = instance.find_resource(&t.resource).unwrap().get();
-            if t.state == TicketState::Offered {
-                offered[j] += t.quantity;
-            } else {
-                committed[j] += t.quantity;
-            }
         }
     }
-    for (j, r) in instance.resources().iter().enumerate() {
+    // Offers and commitments within each resource's capacity: what dispatch sees as room
+    // (checked exactly by `check_dispatch`) is never negative.
+    for r in ledger.resources() {
+        let offered: i64 = ledger
+            .orders()
+            .iter()
+            .flat_map(|o| &o.tickets)
+            .filter(|t| t.resource == r.id && t.state == TicketState::Offered)
+            .map(|t| t.quantity)
+            .sum();
+        let committed: i64 = ledger
+            .orders()
+            .iter()
+            .flat_map(|o| &o.tickets)
+            .filter(|t| t.resource == r.id && t.state != TicketState::Offered)
+            .map(|t| t.quantity)
+            .sum();
         assert!(
-            committed[j] + offered[j] <= i64::from(r.capacity),
+            offered + committed <= r.capacity,
             "resource {} over capacity",
             r.id
         );
     }
 }
 
+/// One random stream on a tiny generated instance, checked after every command; returns the
+/// lines and the event log.
+fn checked_stream(
+    seed: u64,
+    steps: usize,
+) -> Result<(Instance, Vec<String>, String), TestCaseError> {
+    let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
+    let mut ledger = Ledger::new(instance.clone()).unwrap();
+    let lp = LpSolver::new(LpBackend::Microlp);
+    let (mut rng, mut gen) = (Rng::new(seed), Gen::default());
+    let mut lines = Vec::new();
+    let mut log = format!("{}\n", ledger.log_header());
+    for _ in 0..steps {
+        let line = gen.command(&mut rng, &ledger);
+        let before = (ledger.summary().to_string(), ledger.seq());
+        let whole = format!("{ledger:?}");
+        match ledger.apply_line(&line) {
+            Ok(applied) => {
+                match &applied.event {
+                    Some(e) => {
+                        prop_assert_eq!(ledger.seq(), before.1 + 1);
+                        log.push_str(&e.to_json());
+                        log.push('\n');
+                    }
+                    None => {
+                        // A retry: nothing changed at all.
+                        prop_assert!(applied.changes.is_empty());
+                        prop_assert!(
+                            format!("{ledger:?}") == whole,
+                            "a retried {} changed something",
+                            line
+                        );
+                    }
+                }
+                check_feed(&ledger, &applied.changes);
+                let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
+                prop_assert_eq!(value, optimum, "open allocation after {}", line);
+                let proof = ledger.check_dispatch();
+                prop_assert!(proof.is_ok(), "{:?} after {}", proof, line);
+            }
+            Err(e) => {
+                prop_assert!(!e.code().is_empty());
+                prop_assert_eq!((ledger.summary().to_string(), ledger.seq()), before);
+                // Nothing at all changed, the live dispatch's flows and prices included.
+                prop_assert!(
+                    format!("{ledger:?}") == whole,
+                    "a rejected {} left a trace",
+                    line
+                );
+            }
+        }
+        check_invariants(&ledger);
+        lines.push(line);
+    }
+    let again = Ledger::replay(instance.clone(), &log).unwrap();
+    prop_assert_eq!(again.summary().to_string(), ledger.summary().to_string());
+    prop_assert_eq!(again.snapshot(), ledger.snapshot());
+    Ok((instance, lines, log))
+}
+
+/// The whole ledger after each line, and each line's answer, as text.
+fn trace(ledger: &mut Ledger, lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| match ledger.apply_line(l) {
+            Ok(a) => format!(
+                "{} {}",
+                a.event.map_or("retry".into(), |e| e.to_json()),
+                serde_json::to_string(&a.changes).unwrap()
+            ),
+            Err(e) => format!("{} {e}", e.code()),
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn random_streams(seed in any::<u64>(), steps in 1usize..60) {
+    fn random_streams(seed in any::<u64>(), steps in 1usize..80) {
+        checked_stream(seed, steps)?;
+    }
+
+    /// Split a stream anywhere: snapshot, restore, apply the rest. Every later answer (event,
+    /// feed, rejection), the summary and the final state equal the unsplit run's.
+    #[test]
+    fn split_anywhere(seed in any::<u64>(), steps in 1usize..80, at in 0usize..80) {
         let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
-        let mut ledger = Ledger::new(instance.clone()).unwrap();
-        let lp = LpSolver::new(LpBackend::Microlp);
-        let (mut rng, mut minute, mut posted) = (Rng::new(seed), 0i64, 0usize);
-        let mut stream = Vec::new();
+        let mut whole = Ledger::new(instance.clone()).unwrap();
+        let (mut rng, mut gen) = (Rng::new(seed), Gen::default());
+        let mut lines = Vec::new();
         for _ in 0..steps {
-            let line = command(&mut rng, &ledger, &mut minute, &mut posted);
-            let before = (ledger.summary().to_string(), ledger.events().len());
-            let whole = format!("{ledger:?}");
-            match ledger.apply_line(&line) {
-                Ok(()) => {
-                    prop_assert_eq!(ledger.events().len(), before.1 + 1);
-                    let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
-                    prop_assert_eq!(value, optimum, "open allocation after {}", line);
-                    let proof = ledger.check_dispatch();
-                    prop_assert!(proof.is_ok(), "{:?} after {}", proof, line);
-                }
-                Err(_) => {
-                    prop_assert_eq!((ledger.summary().to_string(), ledger.events().len()), before);
-                    // Nothing at all changed, the live dispatch's flows and prices included.
-                    prop_assert!(format!("{ledger:?}") == whole, "a rejected {} left a trace", line);
-                }
-            }
-            check_invariants(&ledger);
-            stream.push(line);
+            let line = gen.command(&mut rng, &whole);
+            let _ = whole.apply_line(&line);
+            lines.push(line);
         }
-        let again = Ledger::replay(instance, &ledger.events_jsonl().unwrap()).unwrap();
-        prop_assert_eq!(again.summary().to_string(), ledger.summary().to_string());
+        let at = at.min(lines.len());
+        let mut first = Ledger::new(instance.clone()).unwrap();
+        let head = trace(&mut first, &lines[..at]);
+        let snapshot = first.snapshot();
+        let mut second = Ledger::restore(instance.clone(), Rules::default(), &snapshot).unwrap();
+        prop_assert_eq!(second.snapshot(), snapshot);
+        let tail = trace(&mut second, &lines[at..]);
+        let mut unsplit = Ledger::new(instance).unwrap();
+        let all = trace(&mut unsplit, &lines);
+        prop_assert_eq!(&all[..at], &head[..]);
+        prop_assert_eq!(&all[at..], &tail[..]);
+        prop_assert_eq!(second.summary().to_string(), unsplit.summary().to_string());
+        prop_assert_eq!(second.snapshot(), unsplit.snapshot());
+        second.check_dispatch().unwrap();
     }
 }
 
@@ -327,13 +307,14 @@ proptest! {
 fn a_street_scale_stream() {
     let instance = Instance::from_data(&generate(&Shape::street(), 3)).unwrap();
     let mut ledger = Ledger::new(instance).unwrap();
-    let (mut rng, mut minute, mut posted) = (Rng::new(3), 0i64, 0usize);
+    let (mut rng, mut gen) = (Rng::new(3), Gen::default());
     let mut accepted = 0;
     for step in 0..900 {
-        let line = command(&mut rng, &ledger, &mut minute, &mut posted);
-        if ledger.apply_line(&line).is_ok() {
+        let line = gen.command(&mut rng, &ledger);
+        if let Ok(a) = ledger.apply_line(&line) {
             accepted += 1;
             ledger.check_dispatch().unwrap();
+            check_feed(&ledger, &a.changes);
             if step % 10 == 0 {
                 let (value, optimum) = ledger
                     .check_open_allocation(&FlowSolver::default())
@@ -361,6 +342,314 @@ fn a_claim_where_nothing_is_eligible() {
     let mut ledger = Ledger::new(instance).unwrap();
     let claim = r#"{"cmd": "claim", "at": "2026-12-01T08:00:00", "by": "R1", "order": "N1", "resource": "R1", "quantity": 1}"#;
     let err = ledger.apply_line(claim).unwrap_err();
-    assert!(err.to_string().contains("may not serve"), "{err}");
+    assert_eq!(err.code(), "may_not_serve");
     ledger.check_dispatch().unwrap();
+}
+
+fn tiny() -> Instance {
+    Instance::from_json_str(
+        r#"{"areas": [{"id": "S", "level": "street"},
+                      {"id": "C1", "level": "community", "parent": "S"},
+                      {"id": "C2", "level": "community", "parent": "S"}],
+            "needs": [{"id": "N1", "area": "C1", "category": "care", "quantity": 2, "requester": "h1"}],
+            "resources": [{"id": "R1", "kind": "member", "home": "C1", "serves": ["S"], "categories": ["care"], "capacity": 1},
+                          {"id": "W1", "kind": "staff", "home": "C1", "categories": ["care"], "capacity": 0},
+                          {"id": "W0", "kind": "staff", "home": "S", "categories": ["care"], "capacity": 0}]}"#,
+    )
+    .unwrap()
+}
+
+const T0: &str = "2026-12-01T08:00:00";
+
+/// Keys: a retry with the same body succeeds again with no event and no change, even after
+/// later commands and across a snapshot; another body under the same key is refused; a
+/// rejected command's key is not remembered; keys are forgotten after `key_hours`.
+#[test]
+fn idempotency_keys() {
+    let mut ledger = Ledger::new(tiny()).unwrap();
+    let claim = format!(
+        r#"{{"cmd": "claim", "key": "c-1", "at": "{T0}", "by": "R1", "order": "N1", "resource": "R1", "quantity": 1}}"#
+    );
+    let first = ledger.apply_line(&claim).unwrap();
+    assert_eq!(first.event.as_ref().map(|e| e.seq), Some(1));
+    assert!(!first.changes.tickets.is_empty());
+    let tick = r#"{"cmd": "tick", "at": "2026-12-01T09:00:00", "by": "clock"}"#;
+    ledger.apply_line(tick).unwrap();
+    let before = ledger.snapshot();
+    // The retry, after a later command: same answer, nothing applied twice.
+    let again = ledger.apply_line(&claim).unwrap();
+    assert!(again.event.is_none() && again.changes.is_empty());
+    assert_eq!(ledger.snapshot(), before);
+    assert_eq!(ledger.order("N1").unwrap().tickets[0].quantity, 1);
+    // The same key with another body.
+    let other = claim.replace(r#""quantity": 1"#, r#""quantity": 2"#);
+    assert_eq!(ledger.apply_line(&other).unwrap_err().code(), "key_reused");
+    // Across a snapshot.
+    let mut restored = Ledger::restore(tiny(), Rules::default(), &before).unwrap();
+    assert!(restored.apply_line(&claim).unwrap().event.is_none());
+    // A rejected command's key is free for the next command.
+    let bad = format!(
+        r#"{{"cmd": "rate", "key": "r-1", "at": "{T0}", "by": "h1", "order": "N1", "score": 5}}"#
+    );
+    assert_eq!(
+        ledger.apply_line(&bad).unwrap_err().code(),
+        "time_backwards"
+    );
+    let cancel = r#"{"cmd": "cancel", "key": "r-1", "at": "2026-12-01T10:00:00", "by": "W1", "order": "N1"}"#;
+    assert!(ledger.apply_line(cancel).unwrap().event.is_some());
+    // A week later the first key is forgotten: the same line is a new command (and the
+    // order is gone now).
+    let tick = r#"{"cmd": "tick", "at": "2026-12-09T10:00:00", "by": "clock"}"#;
+    ledger.apply_line(tick).unwrap();
+    let late = claim.replace(T0, "2026-12-09T11:00:00");
+    assert_eq!(ledger.apply_line(&late).unwrap_err().code(), "order_state");
+}
+
+/// Commands built in Rust from the contract's types, without JSON, and their canonical form.
+#[test]
+fn typed_commands() {
+    let mut ledger = Ledger::new(tiny()).unwrap();
+    let need = NeedData {
+        id: "N2".into(),
+        area: "C2".into(),
+        category: "care".into(),
+        quantity: 1,
+        priority: 5,
+        vulnerable: true,
+        skills: vec![],
+        window: None,
+        max_unit_cost: None,
+        requester: Some("h2".into()),
+        title: None,
+    };
+    ledger
+        .apply(Command::new(T0, "h2", Action::Post { need }))
+        .unwrap();
+    let review = Command::new(
+        T0,
+        "W0",
+        Action::Review {
+            order: "N2".into(),
+            approve: true,
+            reason: None,
+        },
+    );
+    let applied = ledger.apply(review.clone()).unwrap();
+    // The vulnerable household takes R1's one unit from N1.
+    let offers: Vec<(&str, &str, i64)> = applied
+        .changes
+        .offers
+        .iter()
+        .map(|o| (o.order.as_str(), o.resource.as_str(), o.quantity))
+        .collect();
+    assert_eq!(offers, [("N1", "R1", 0), ("N2", "R1", 1)]);
+    // The canonical JSON reads back to the same command.
+    assert_eq!(ledger.parse(&review.to_json()).unwrap(), review);
+    let join = Command::new(
+        T0,
+        "M9",
+        Action::Join {
+            resource: ResourceData {
+                id: "M9".into(),
+                kind: Kind::Member,
+                name: None,
+                home: "C1".into(),
+                serves: None,
+                categories: vec!["care".into()],
+                skills: vec![],
+                capacity: 2,
+                unit_cost: 0,
+                window: None,
+            },
+        },
+    );
+    let applied = ledger.apply(join).unwrap();
+    assert!(applied
+        .changes
+        .offers
+        .iter()
+        .any(|o| o.resource == "M9" && o.quantity == 2));
+    ledger.check_dispatch().unwrap();
+}
+
+/// Rejections carry stable codes, and validation problems their paths, all at once.
+#[test]
+fn coded_rejections_keep_their_paths() {
+    let mut ledger = Ledger::new(tiny()).unwrap();
+    let paths = |line: &str| -> (String, Vec<(String, String)>) {
+        let e = Ledger::new(tiny()).unwrap().apply_line(line).unwrap_err();
+        let p = e
+            .problems()
+            .iter()
+            .map(|p| (p.path.clone(), p.code.as_str().to_owned()))
+            .collect();
+        (e.code().to_owned(), p)
+    };
+    let (code, problems) = paths(&format!(
+        r#"{{"cmd": "post", "at": "{T0}", "by": "h", "need": {{"id": "N9", "area": "X", "category": "care", "quantity": 1.5, "quantity": 2}}}}"#
+    ));
+    assert_eq!(code, "invalid_need");
+    let codes: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+    assert!(
+        codes.contains(&"duplicate_field") && codes.contains(&"unknown_area"),
+        "{problems:?}"
+    );
+    let (code, problems) = paths(&format!(
+        r#"{{"cmd": "join", "at": "{T0}", "by": "M", "resource": {{"id": "M", "kind": "robot", "home": "C9", "categories": [], "capacity": -1}}}}"#
+    ));
+    assert_eq!(code, "invalid_resource");
+    assert_eq!(
+        problems,
+        [
+            ("resource.kind".to_owned(), "unknown_kind".to_owned()),
+            ("resource.home".into(), "unknown_area".into()),
+            ("resource.categories".into(), "no_category".into()),
+            ("resource.capacity".into(), "out_of_range".into()),
+        ]
+    );
+    let (code, problems) = paths(&format!(
+        r#"{{"cmd": "accept", "at": "{T0}", "by": "", "order": 7, "extra": 1}}"#
+    ));
+    assert_eq!(code, "malformed");
+    assert_eq!(
+        problems,
+        [
+            ("extra".to_owned(), "unknown_field".to_owned()),
+            ("resource".into(), "missing_field".into()),
+            ("order".into(), "wrong_type".into()),
+        ]
+    );
+    let (code, _) = paths(&format!(r#"{{"cmd": "steal", "at": "{T0}", "by": "x"}}"#));
+    assert_eq!(code, "unknown_command");
+    let (code, problems) = paths(&format!(
+        r#"{{"cmd": "set_policy", "at": "{T0}", "by": "x", "policy": {{"cost_weight": -1, "locality_penalty": {{"street": 2.5}}}}}}"#
+    ));
+    assert_eq!(code, "invalid_policy");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    let update = format!(
+        r#"{{"cmd": "update", "at": "{T0}", "by": "R1", "resource": "R1", "capacity": 0}}"#
+    );
+    let claim = format!(
+        r#"{{"cmd": "claim", "at": "{T0}", "by": "R1", "order": "N1", "resource": "R1", "quantity": 1}}"#
+    );
+    ledger.apply_line(&claim).unwrap();
+    assert_eq!(
+        ledger.apply_line(&update).unwrap_err().code(),
+        "capacity_committed"
+    );
+    let empty_by = format!(r#"{{"cmd": "tick", "at": "{T0}", "by": ""}}"#);
+    assert_eq!(
+        ledger.apply_line(&empty_by).unwrap_err().code(),
+        "malformed"
+    );
+}
+
+/// The built-in rules: staff of the order's community or above review and cancel, the
+/// requester rates, a resource acts for itself; everyone else is refused, coded.
+#[test]
+fn built_in_roles() {
+    let mut ledger = Ledger::new(tiny()).unwrap();
+    ledger.set_authority(Arc::new(Roles));
+    let mut at = 0;
+    let mut apply = |ledger: &mut Ledger, by: &str, rest: &str| {
+        at += 1;
+        let line = format!(r#"{{"at": "2026-12-01T08:{at:02}:00", "by": "{by}", {rest}}}"#);
+        ledger.apply_line(&line).map(|_| ()).map_err(|e| e.code())
+    };
+    let post = r#""cmd": "post", "need": {"id": "N2", "area": "C2", "category": "care", "quantity": 1, "requester": "h2"}"#;
+    assert_eq!(apply(&mut ledger, "h2", post), Ok(()));
+    let review = r#""cmd": "review", "order": "N2", "approve": true"#;
+    assert_eq!(apply(&mut ledger, "h2", review), Err("forbidden"));
+    // W1 is staff of C1, not of C2; W0 is staff of the street above both.
+    assert_eq!(apply(&mut ledger, "W1", review), Err("forbidden"));
+    assert_eq!(apply(&mut ledger, "W0", review), Ok(()));
+    let claim = r#""cmd": "claim", "order": "N1", "resource": "R1", "quantity": 1"#;
+    assert_eq!(apply(&mut ledger, "W0", claim), Err("forbidden"));
+    assert_eq!(apply(&mut ledger, "R1", claim), Ok(()));
+    let complete = r#""cmd": "complete", "order": "N1", "resource": "R1""#;
+    assert_eq!(apply(&mut ledger, "R1", complete), Ok(()));
+    // Its only ticket done, N1 is completed.
+    let cancel = r#""cmd": "cancel", "order": "N1""#;
+    assert_eq!(apply(&mut ledger, "h1", cancel), Err("forbidden"));
+    assert_eq!(apply(&mut ledger, "W1", cancel), Err("order_state"));
+    let rate = r#""cmd": "rate", "order": "N1", "score": 5"#;
+    assert_eq!(apply(&mut ledger, "W1", rate), Err("forbidden"));
+    assert_eq!(apply(&mut ledger, "h1", rate), Ok(()));
+    let policy = r#""cmd": "set_policy", "policy": {}"#;
+    assert_eq!(apply(&mut ledger, "W1", policy), Err("forbidden"));
+    assert_eq!(
+        apply(&mut ledger, "R1", r#""cmd": "leave", "resource": "R1""#),
+        Ok(())
+    );
+    ledger.check_dispatch().unwrap();
+}
+
+/// Snapshots and logs of another instance or other rules are refused; a damaged snapshot too.
+#[test]
+fn fingerprints_refuse_other_instances_and_rules() {
+    let ledger = Ledger::new(tiny()).unwrap();
+    let snapshot = ledger.snapshot();
+    let (other, _) = sample();
+    let err = Ledger::restore(other, Rules::default(), &snapshot).unwrap_err();
+    assert_eq!(err.code(), "fingerprint");
+    let rules = Rules {
+        rating_hours: 1,
+        ..Rules::default()
+    };
+    assert!(matches!(
+        Ledger::restore(tiny(), rules, &snapshot),
+        Err(SnapshotError::Fingerprint { .. })
+    ));
+    let damaged = snapshot.replace(r#""committed":[0"#, r#""committed":[1"#);
+    assert_eq!(
+        Ledger::restore(tiny(), Rules::default(), &damaged)
+            .unwrap_err()
+            .code(),
+        "snapshot_inconsistent"
+    );
+    assert_eq!(
+        Ledger::restore(tiny(), Rules::default(), "{}")
+            .unwrap_err()
+            .code(),
+        "snapshot_malformed"
+    );
+}
+
+/// Bounded memory: finished orders leave the working set and the live network, so thousands
+/// of post-and-cancel cycles leave the ledger (its snapshot, its summary) as small as before.
+#[test]
+fn finished_orders_leave_the_working_set() {
+    let (instance, _) = sample();
+    let mut ledger = Ledger::new(instance).unwrap();
+    let cycle = |ledger: &mut Ledger, k: usize| {
+        let at = format!("2026-12-{:02}T08:00:00", 1 + k / 1000);
+        for line in [
+            format!(
+                r#"{{"cmd": "post", "at": "{at}", "by": "h", "need": {{"id": "X{k}", "area": "CY-JW-01", "category": "elder-care", "quantity": 2}}}}"#
+            ),
+            format!(
+                r#"{{"cmd": "review", "at": "{at}", "by": "c", "order": "X{k}", "approve": true}}"#
+            ),
+            format!(r#"{{"cmd": "cancel", "at": "{at}", "by": "c", "order": "X{k}"}}"#),
+        ] {
+            ledger.apply_line(&line).unwrap();
+        }
+    };
+    cycle(&mut ledger, 0);
+    let (summary, lefts) = (ledger.summary().orders.len(), ledger.snapshot().len());
+    for k in 1..3000 {
+        cycle(&mut ledger, k);
+    }
+    ledger.check_dispatch().unwrap();
+    assert_eq!(ledger.summary().orders.len(), summary);
+    assert_eq!(ledger.summary().finished.get("cancelled"), Some(&3000));
+    // The snapshot grows only by the finished ids it remembers.
+    let grown = ledger.snapshot().len() - lefts;
+    assert!(grown < 3000 * 40, "the snapshot grew by {grown} bytes");
+    assert_eq!(ledger.finished("X17"), Some(OrderState::Cancelled));
+    let repost = r#"{"cmd": "post", "at": "2026-12-09T08:00:00", "by": "h", "need": {"id": "X17", "area": "CY-JW-01", "category": "elder-care", "quantity": 1}}"#;
+    assert_eq!(
+        ledger.apply_line(repost).unwrap_err().code(),
+        "order_exists"
+    );
 }

@@ -1,7 +1,7 @@
 //! Why a command or an event log was refused, each with a stable code.
 
 use super::state::{OrderState, TicketState};
-use crate::solve::{ProofError, SolveError};
+use crate::solve::{LiveError, ProofError, SolveError};
 use crate::validate::Problems;
 use std::fmt;
 
@@ -10,9 +10,21 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
-    /// Not a command of the contract (the JSON reader's message).
-    #[error("malformed command: {0}")]
-    Malformed(String),
+    /// Not a command of the contract: not JSON, or fields missing, unknown, repeated or of the
+    /// wrong type; every problem with its code and path.
+    #[error("malformed command: {}", OneLine(.0))]
+    Malformed(Problems),
+    /// A `cmd` the contract does not know.
+    #[error("unknown command {0:?}")]
+    UnknownCommand(String),
+    /// The key was accepted before with another body.
+    #[error("key {key:?} was used for another command (seq {seq})")]
+    KeyReused {
+        /// The key.
+        key: String,
+        /// The sequence number of the command that used it.
+        seq: u64,
+    },
     /// `at` is not a time, or earlier than the previous command's.
     #[error("time {at:?}: {fault}")]
     Time {
@@ -21,19 +33,42 @@ pub enum Rejection {
         /// What is wrong with it.
         fault: TimeFault,
     },
+    /// The authority does not let `by` do this.
+    #[error("{by:?} may not {cmd}: {reason}")]
+    Forbidden {
+        /// Who tried.
+        by: String,
+        /// The command.
+        cmd: &'static str,
+        /// Why not.
+        reason: String,
+    },
     /// No order with this id.
     #[error("unknown order {0:?}")]
     UnknownOrder(String),
     /// No resource with this id.
     #[error("unknown resource {0:?}")]
     UnknownResource(String),
-    /// An order with this id exists.
+    /// An order with this id exists, or existed.
     #[error("order {0:?} exists already")]
     OrderExists(String),
+    /// A resource with this id is on the roster already.
+    #[error("resource {0:?} exists already")]
+    ResourceExists(String),
     /// The posted need breaks the contract: every problem, with its code and its path
     /// (starting at `need`).
     #[error("invalid need: {}", OneLine(.0))]
     InvalidNeed(Problems),
+    /// The joining resource, or an update's terms, break the contract: every problem, with its
+    /// code and path (`resource.capacity`; an update's terms at the top: `capacity`).
+    #[error("invalid resource: {}", OneLine(.0))]
+    InvalidResource(Problems),
+    /// The new policy breaks the contract's ranges (paths start at `policy`).
+    #[error("invalid policy: {}", OneLine(.0))]
+    InvalidPolicy(Problems),
+    /// The new points rules are out of range (paths start at `points`).
+    #[error("invalid points: {}", OneLine(.0))]
+    InvalidPoints(Problems),
     /// The order is not in a state that takes this command.
     #[error("order {order:?} is {state}: `{cmd}` does not apply")]
     OrderState {
@@ -74,13 +109,26 @@ pub enum Rejection {
         /// What limits it.
         limit: QuantityLimit,
     },
+    /// A new capacity below the units the resource has accepted, agreed or done.
+    #[error("resource {resource:?}: capacity {capacity} is below the {committed} units it has committed")]
+    CapacityBelowCommitted {
+        /// Resource id.
+        resource: String,
+        /// The capacity asked for.
+        capacity: i64,
+        /// Units accepted, agreed or done.
+        committed: i64,
+    },
     /// A score outside 1–5.
     #[error("score {0} is outside 1..=5")]
     Score(i64),
-    /// The first dispatch of [`super::Ledger::new`] failed (the solver refused the instance;
-    /// later dispatches cannot fail).
+    /// The first dispatch of [`super::Ledger::new`] failed (the solver refused the instance).
     #[error("dispatch failed: {0}")]
     Dispatch(SolveError),
+    /// Live dispatch broke an invariant (a bug); the command was rolled back and nothing
+    /// changed.
+    #[error("internal error, nothing changed: {0}")]
+    Internal(LiveError),
 }
 
 impl Rejection {
@@ -89,6 +137,8 @@ impl Rejection {
     pub fn code(&self) -> &'static str {
         match self {
             Rejection::Malformed(_) => "malformed",
+            Rejection::UnknownCommand(_) => "unknown_command",
+            Rejection::KeyReused { .. } => "key_reused",
             Rejection::Time {
                 fault: TimeFault::NotATime,
                 ..
@@ -97,16 +147,36 @@ impl Rejection {
                 fault: TimeFault::Backwards,
                 ..
             } => "time_backwards",
+            Rejection::Forbidden { .. } => "forbidden",
             Rejection::UnknownOrder(_) => "unknown_order",
             Rejection::UnknownResource(_) => "unknown_resource",
             Rejection::OrderExists(_) => "order_exists",
+            Rejection::ResourceExists(_) => "resource_exists",
             Rejection::InvalidNeed(_) => "invalid_need",
+            Rejection::InvalidResource(_) => "invalid_resource",
+            Rejection::InvalidPolicy(_) => "invalid_policy",
+            Rejection::InvalidPoints(_) => "invalid_points",
             Rejection::OrderState { .. } => "order_state",
             Rejection::TicketState { .. } => "ticket_state",
             Rejection::MayNotServe { .. } => "may_not_serve",
             Rejection::Quantity { .. } => "quantity",
+            Rejection::CapacityBelowCommitted { .. } => "capacity_committed",
             Rejection::Score(_) => "score",
             Rejection::Dispatch(_) => "dispatch",
+            Rejection::Internal(_) => "internal",
+        }
+    }
+
+    /// The problems behind a rejection with paths (malformed commands, invalid needs,
+    /// resources, policies and points), else none.
+    pub fn problems(&self) -> &[crate::validate::Problem] {
+        match self {
+            Rejection::Malformed(p)
+            | Rejection::InvalidNeed(p)
+            | Rejection::InvalidResource(p)
+            | Rejection::InvalidPolicy(p)
+            | Rejection::InvalidPoints(p) => &p.0,
+            _ => &[],
         }
     }
 }
@@ -189,6 +259,7 @@ impl ReplayError {
     pub fn code(&self) -> &'static str {
         match &self.cause {
             ReplayCause::Start(_) => "start",
+            ReplayCause::Header(_) => "log_header",
             ReplayCause::Malformed(_) => "malformed_event",
             ReplayCause::Sequence { .. } => "sequence",
             ReplayCause::Rejected(r) => r.code(),
@@ -203,6 +274,9 @@ pub enum ReplayCause {
     /// The ledger could not start from the instance.
     #[error("{0}")]
     Start(Rejection),
+    /// The log's header is missing, of another format, or of another instance or rules.
+    #[error("{0}")]
+    Header(String),
     /// Not an event (the JSON reader's message).
     #[error("malformed event: {0}")]
     Malformed(String),
@@ -238,6 +312,18 @@ pub enum DispatchFault {
     /// A listed order's live supply is not its open units.
     #[error("order {0}: supply is not its open units")]
     Supply(String),
+    /// The cold restart failed.
+    #[error("{0}")]
+    Restart(LiveError),
+    /// A listed order's live arcs are not the pairs that may still serve it.
+    #[error("order {0}: arcs are not its pairs")]
+    Arcs(String),
+    /// An order's remembered escalation is not what its state gives.
+    #[error("order {0}: escalation out of date")]
+    Escalation(String),
+    /// An index of the ledger (offers by time, orders by place, ids) disagrees with the orders.
+    #[error("index {0} disagrees with the orders")]
+    Index(&'static str),
     /// A listed order's offers are not the live flow.
     #[error("order {0}: offers are not the flow")]
     OffersNotFlow(String),
@@ -259,6 +345,10 @@ impl DispatchFault {
             DispatchFault::OffersNotFlow(_) => "offers_not_flow",
             DispatchFault::OfferWithoutFlow(_) => "offer_without_flow",
             DispatchFault::Room(_) => "room",
+            DispatchFault::Escalation(_) => "escalation",
+            DispatchFault::Arcs(_) => "arcs",
+            DispatchFault::Restart(e) => e.code(),
+            DispatchFault::Index(_) => "index",
         }
     }
 }

@@ -1,15 +1,15 @@
-//! Orders and tickets, and the states they go through.
+//! Orders and tickets, the states they go through, and an order's escalation.
 
+use super::roster::Wanted;
 use crate::contract::NeedData;
 use crate::model::area::Level;
 use crate::model::time::DateTime;
-use crate::model::Instance;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
 
 /// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
     /// 居民点单: posted, waiting for the community's review.
@@ -26,8 +26,37 @@ pub enum OrderState {
     Cancelled,
 }
 
+impl OrderState {
+    /// All states, in the order above.
+    pub const ALL: [OrderState; 6] = [
+        OrderState::Posted,
+        OrderState::Listed,
+        OrderState::Rejected,
+        OrderState::Completed,
+        OrderState::Rated,
+        OrderState::Cancelled,
+    ];
+
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Posted => "posted",
+            OrderState::Listed => "listed",
+            OrderState::Rejected => "rejected",
+            OrderState::Completed => "completed",
+            OrderState::Rated => "rated",
+            OrderState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a JSON state name.
+    pub fn parse(s: &str) -> Option<OrderState> {
+        OrderState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// Where a ticket is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
     /// 派单: offered by dispatch; may still move.
@@ -40,27 +69,40 @@ pub enum TicketState {
     Done,
 }
 
+impl TicketState {
+    /// All states, in the order above.
+    pub const ALL: [TicketState; 4] = [
+        TicketState::Offered,
+        TicketState::Accepted,
+        TicketState::Agreed,
+        TicketState::Done,
+    ];
+
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketState::Offered => "offered",
+            TicketState::Accepted => "accepted",
+            TicketState::Agreed => "agreed",
+            TicketState::Done => "done",
+        }
+    }
+
+    /// Parses a JSON state name.
+    pub fn parse(s: &str) -> Option<TicketState> {
+        TicketState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 impl fmt::Display for OrderState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            OrderState::Posted => "posted",
-            OrderState::Listed => "listed",
-            OrderState::Rejected => "rejected",
-            OrderState::Completed => "completed",
-            OrderState::Rated => "rated",
-            OrderState::Cancelled => "cancelled",
-        })
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Display for TicketState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TicketState::Offered => "offered",
-            TicketState::Accepted => "accepted",
-            TicketState::Agreed => "agreed",
-            TicketState::Done => "done",
-        })
+        f.write_str(self.as_str())
     }
 }
 
@@ -77,7 +119,7 @@ pub struct Ticket {
     pub tier: Level,
     /// Value of one unit.
     pub value: i64,
-    /// When it entered its state.
+    /// When it entered its state (`None` for offers made when the ledger started).
     #[serde(skip)]
     pub since: Option<DateTime>,
     /// The agreed schedule (共同议单).
@@ -86,6 +128,20 @@ pub struct Ticket {
     /// A note from the agreement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// An order raised above its community.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Escalation {
+    /// Order id.
+    pub order: String,
+    /// The level it was raised to (街道吹哨、部门报到).
+    pub level: Level,
+    /// `no_eligible_resource`, `capacity_exhausted`, `no_eligible_resource_below` or
+    /// `local_capacity_taken`.
+    pub reason: String,
+    /// Units concerned.
+    pub units: i64,
 }
 
 /// An order: a need on its way.
@@ -105,14 +161,22 @@ pub struct Order {
     pub comment: Option<String>,
     /// Why it was rejected or cancelled.
     pub reason: Option<String>,
-    /// Its left node in the live dispatch network, once listed.
+    /// Its number in posting order.
+    pub(super) serial: u64,
+    /// The need in the roster's terms.
+    pub(super) wanted: Wanted,
+    /// Its left node in the live dispatch network, while listed with open units.
     pub(super) node: Option<u32>,
     /// Resources that declined or withdrew: never offered this order again.
-    pub(super) excluded: BTreeSet<u32>,
+    pub(super) excluded: BTreeSet<String>,
+    /// When it was completed.
+    pub(super) completed_at: Option<DateTime>,
+    /// Its escalation, kept up to date as the order changes.
+    pub(super) escalation: Option<Escalation>,
 }
 
 impl Order {
-    pub(super) fn new(need: NeedData, state: OrderState) -> Order {
+    pub(super) fn new(need: NeedData, state: OrderState, serial: u64, wanted: Wanted) -> Order {
         Order {
             id: need.id.clone(),
             need,
@@ -121,14 +185,24 @@ impl Order {
             score: None,
             comment: None,
             reason: None,
+            serial,
+            wanted,
             node: None,
             excluded: BTreeSet::new(),
+            completed_at: None,
+            escalation: None,
         }
     }
 
-    pub(super) fn ticket(&self, j: u32, instance: &Instance) -> Option<usize> {
-        let id = &instance.resources()[j as usize].id;
-        self.tickets.iter().position(|t| &t.resource == id)
+    /// The position of the ticket of resource `id`.
+    pub(super) fn ticket(&self, id: &str) -> Option<usize> {
+        self.tickets.iter().position(|t| t.resource == id)
+    }
+
+    /// Whether resource `id` holds an accepted, agreed or done ticket of this order.
+    pub(super) fn holds(&self, id: &str) -> bool {
+        self.ticket(id)
+            .is_some_and(|t| self.tickets[t].state != TicketState::Offered)
     }
 
     /// Units accepted, agreed or done.

@@ -1,7 +1,12 @@
-//! What the ledger reports: the summary (orders, points, satisfaction, escalations), the
-//! recommendations for one order, and the points rules.
+//! What the ledger reports: the summary (the working set's orders, points, satisfaction,
+//! escalations, and totals that outlive finished orders), an order's escalation, and the
+//! recommendations for one order.
+//!
+//! Totals (points, done units, declines, ratings, satisfaction, finished orders by state) are
+//! counted when their command is applied, so the summary costs the working set and the
+//! roster, never the history.
 
-use super::state::{OrderState, Ticket, TicketState};
+use super::state::{Escalation, OrderState, Ticket, TicketState};
 use super::Ledger;
 use crate::model::area::Level;
 use crate::model::resource::Kind;
@@ -9,52 +14,112 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Points (积分) per done unit, by resource kind, and the bonus per unit of an order rated 4
-/// or 5.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Points {
-    /// Points per done unit, indexed like [`Kind::ALL`].
-    pub per_unit: [i64; 5],
-    /// Extra points per done unit of an order rated 4 or more.
-    pub good_rating_bonus: i64,
+/// One resource's running figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub(super) struct ResourceTotals {
+    pub(super) done: i64,
+    pub(super) points: i64,
+    pub(super) declines: i64,
+    pub(super) rating_sum: i64,
+    pub(super) rating_n: i64,
 }
 
-impl Default for Points {
-    fn default() -> Points {
-        Points {
-            per_unit: [10, 5, 2, 5, 5],
-            good_rating_bonus: 5,
+/// Figures counted as commands are applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub(super) struct Totals {
+    /// By resource id (resources that left keep theirs).
+    pub(super) resources: BTreeMap<String, ResourceTotals>,
+    /// Ratings ≥ 4 and all ratings, by community.
+    pub(super) communities: BTreeMap<String, (i64, i64)>,
+    /// Ratings ≥ 4 and all ratings, by requester.
+    pub(super) requesters: BTreeMap<String, (i64, i64)>,
+    /// Orders that left the working set, by final state name.
+    pub(super) finished: BTreeMap<String, i64>,
+}
+
+impl Totals {
+    fn of(&mut self, resource: &str) -> &mut ResourceTotals {
+        self.resources.entry(resource.to_owned()).or_default()
+    }
+
+    /// `q` units done by `resource`, worth `per_unit` points each.
+    pub(super) fn done(&mut self, resource: &str, q: i64, per_unit: i64) {
+        let e = self.of(resource);
+        e.done += q;
+        e.points = e.points.saturating_add(q.saturating_mul(per_unit));
+    }
+
+    /// A decline or withdrawal by `resource`.
+    pub(super) fn decline(&mut self, resource: &str) {
+        self.of(resource).declines += 1;
+    }
+
+    /// An order rated `score`: its done units (`done`, by resource) earn `bonus` each when
+    /// the score is 4 or 5; the rating counts for its resources, community and requester.
+    pub(super) fn rate(
+        &mut self,
+        done: &[(String, i64)],
+        score: i64,
+        bonus: i64,
+        community: String,
+        requester: Option<String>,
+    ) {
+        let good = score >= 4;
+        for (r, q) in done {
+            let e = self.of(r);
+            if good {
+                e.points = e.points.saturating_add(q.saturating_mul(bonus));
+            }
+            e.rating_sum += score;
+            e.rating_n += 1;
         }
+        let c = self.communities.entry(community).or_default();
+        c.0 += i64::from(good);
+        c.1 += 1;
+        if let Some(r) = requester {
+            let e = self.requesters.entry(r).or_default();
+            e.0 += i64::from(good);
+            e.1 += 1;
+        }
+    }
+
+    /// An order finished in `state` left the working set.
+    pub(super) fn archive(&mut self, state: OrderState) {
+        *self.finished.entry(state.as_str().to_owned()).or_default() += 1;
     }
 }
 
 impl Ledger {
-    /// For one order: every resource that may serve it (except those that declined or
-    /// withdrew), best value first, with its tier, the capacity it has left after commitments
-    /// and the orders it currently has offers for, which taking this order may displace.
+    /// For one order in the working set: every resource that may serve it (except those that
+    /// declined or withdrew), best value first, with its tier, the capacity it has left after
+    /// commitments and the orders it currently has offers for, which taking this order may
+    /// displace.
     pub fn recommend(&self, order: &str) -> Option<Vec<Recommendation>> {
         let k = *self.index.get(order)?;
-        let o = &self.orders[k];
+        let o = self.orders[k].as_ref()?;
+        let areas = self.instance.areas();
         let mut out: Vec<Recommendation> = self
-            .pairs(k)
+            .roster
+            .pairs(&o.wanted, areas, &self.policy)
             .into_iter()
-            .filter(|p| !o.excluded.contains(&p.0))
+            .filter(|p| !o.excluded.contains(self.roster.id(p.0)))
             .map(|(j, tier, value)| {
                 let mut displaces: Vec<String> = self
                     .live
                     .flowing_into(j)
                     .iter()
-                    .map(|&a| &self.orders[self.order_of[self.live.arc(a).left as usize]].id)
-                    .filter(|id| **id != o.id)
-                    .cloned()
+                    .filter_map(|&a| {
+                        let k = *self.order_of.get(self.live.arc(a).left as usize)?;
+                        self.orders.get(k)?.as_ref().map(|x| x.id.clone())
+                    })
+                    .filter(|id| *id != o.id)
                     .collect();
                 displaces.sort_unstable();
                 Recommendation {
-                    resource: self.instance.resources()[j as usize].id.clone(),
+                    resource: self.roster.id(j).to_owned(),
                     value,
                     tier,
-                    remaining: i64::from(self.instance.resources()[j as usize].capacity)
-                        - self.committed[j as usize],
+                    remaining: self.room(j),
                     displaces,
                 }
             })
@@ -67,61 +132,17 @@ impl Ledger {
         Some(out)
     }
 
-    /// The summary: every order with its tickets and score, points (积分) per resource,
-    /// satisfaction per community and per requester, per-resource figures, idle members and
-    /// escalations.
+    /// The summary: the working set's orders with their tickets and scores, points (积分)
+    /// per resource, satisfaction per community and per requester, per-resource figures,
+    /// idle members, escalations, and finished orders by state.
     pub fn summary(&self) -> Summary {
-        let instance = &self.instance;
-        let areas = instance.areas();
-        let m = instance.resources().len();
-        let (mut done, mut points, mut rating_sum, mut rating_n) =
-            (vec![0i64; m], vec![0i64; m], vec![0i64; m], vec![0i64; m]);
-        let mut sat: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        let mut requesters: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        let mut escalations = Vec::new();
-        for (k, o) in self.orders.iter().enumerate() {
-            let good = o.score.is_some_and(|s| s >= 4);
-            for t in o.tickets.iter().filter(|t| t.state == TicketState::Done) {
-                if let Some(j) = instance.find_resource(&t.resource) {
-                    let kind = instance.resource(j).kind;
-                    let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
-                    done[j.get()] += t.quantity;
-                    points[j.get()] += t.quantity
-                        * (self.points.per_unit[k]
-                            + if good {
-                                self.points.good_rating_bonus
-                            } else {
-                                0
-                            });
-                    if let Some(s) = o.score {
-                        rating_sum[j.get()] += s;
-                        rating_n[j.get()] += 1;
-                    }
-                }
-            }
-            if let Some(s) = o.score {
-                let community = areas
-                    .find(&o.need.area)
-                    .and_then(|a| areas.ancestor_at(a, Level::Community))
-                    .map_or("-".to_owned(), |c| areas.get(c).id.clone());
-                let e = sat.entry(community).or_default();
-                e.0 += i64::from(s >= 4);
-                e.1 += 1;
-                if let Some(r) = &o.need.requester {
-                    let e = requesters.entry(r.clone()).or_default();
-                    e.0 += i64::from(s >= 4);
-                    e.1 += 1;
-                }
-            }
-            if let Some(e) = self.escalation(k) {
-                escalations.push(e);
-            }
-        }
-        let ratio = |(g, n): (i64, i64)| if n == 0 { 0.0 } else { g as f64 / n as f64 };
+        let ratio = |&(g, n): &(i64, i64)| if n == 0 { 0.0 } else { g as f64 / n as f64 };
+        let orders = self.orders();
+        let t = &self.totals;
         Summary {
-            orders: self
-                .orders
-                .iter()
+            escalations: orders.iter().filter_map(|o| o.escalation.clone()).collect(),
+            orders: orders
+                .into_iter()
                 .map(|o| OrderSummary {
                     id: o.id.clone(),
                     state: o.state,
@@ -129,75 +150,100 @@ impl Ledger {
                     score: o.score,
                 })
                 .collect(),
-            points: instance
-                .resources()
+            points: t
+                .resources
                 .iter()
-                .enumerate()
-                .filter(|(j, _)| points[*j] > 0)
-                .map(|(j, r)| (r.id.clone(), points[j]))
+                .filter(|(_, r)| r.points > 0)
+                .map(|(id, r)| (id.clone(), r.points))
                 .collect(),
-            satisfaction: sat.into_iter().map(|(c, v)| (c, ratio(v))).collect(),
-            requester_satisfaction: requesters.into_iter().map(|(c, v)| (c, ratio(v))).collect(),
-            resources: instance
-                .resources()
+            satisfaction: t
+                .communities
                 .iter()
-                .enumerate()
-                .filter(|(j, _)| done[*j] > 0 || self.declines[*j] > 0)
-                .map(|(j, r)| ResourceSummary {
-                    resource: r.id.clone(),
-                    completed: done[j],
-                    declines: self.declines[j],
-                    average_rating: (rating_n[j] > 0)
-                        .then(|| rating_sum[j] as f64 / rating_n[j] as f64),
+                .map(|(c, v)| (c.clone(), ratio(v)))
+                .collect(),
+            requester_satisfaction: t
+                .requesters
+                .iter()
+                .map(|(c, v)| (c.clone(), ratio(v)))
+                .collect(),
+            resources: t
+                .resources
+                .iter()
+                .filter(|(_, r)| r.done > 0 || r.declines > 0)
+                .map(|(id, r)| ResourceSummary {
+                    resource: id.clone(),
+                    completed: r.done,
+                    declines: r.declines,
+                    average_rating: (r.rating_n > 0)
+                        .then(|| r.rating_sum as f64 / r.rating_n as f64),
                 })
                 .collect(),
-            idle_members: instance
-                .resources()
-                .iter()
-                .enumerate()
-                .filter(|(j, r)| r.kind == Kind::Member && done[*j] == 0 && self.committed[*j] == 0)
-                .map(|(_, r)| r.id.clone())
+            idle_members: self
+                .roster
+                .by_id()
+                .filter(|(j, m)| {
+                    m.kind() == Kind::Member
+                        && self.committed[*j as usize] == 0
+                        && t.resources.get(&m.data.id).map_or(0, |r| r.done) == 0
+                })
+                .map(|(_, m)| m.data.id.clone())
                 .collect(),
-            escalations,
+            finished: t.finished.clone(),
         }
     }
 
-    /// The level a listed order was raised to, and why: served above community level, or
+    /// The level a listed order is raised to, and why: served above community level, or
     /// with units that no offer covers (raised to the district for manual handling, 兜底).
-    fn escalation(&self, k: usize) -> Option<Escalation> {
-        let o = &self.orders[k];
+    pub(super) fn escalation(&self, k: usize) -> Option<Escalation> {
+        let o = self.orders[k].as_ref()?;
         if o.state != OrderState::Listed {
             return None;
         }
-        let pairs = self.pairs(k);
-        let local = pairs
-            .iter()
-            .any(|p| p.1 >= Level::Community && !o.excluded.contains(&p.0));
         let covered: i64 = o.tickets.iter().map(|t| t.quantity).sum();
         if covered < o.need.quantity {
             // A resource may still take the open units unless it declined, withdrew or
-            // already holds a ticket of this order.
-            let committed = |j: u32| {
-                o.ticket(j, &self.instance)
-                    .is_some_and(|t| o.tickets[t].state != TicketState::Offered)
-            };
-            let reason = if pairs
-                .iter()
-                .all(|p| o.excluded.contains(&p.0) || committed(p.0))
-            {
-                "no_eligible_resource"
-            } else {
-                "capacity_exhausted"
+            // already holds a ticket of this order: the live arcs, when the order has a node.
+            let none_left = match o.node {
+                Some(n) => self.live.arcs_of(n).is_empty(),
+                None => self.live_pairs(k).is_empty(),
             };
             return Some(Escalation {
                 order: o.id.clone(),
                 level: Level::District,
-                reason: reason.into(),
+                reason: if none_left {
+                    "no_eligible_resource"
+                } else {
+                    "capacity_exhausted"
+                }
+                .into(),
                 units: o.need.quantity - covered,
             });
         }
         let widest = o.tickets.iter().map(|t| t.tier).min()?;
-        (widest < Level::Community).then(|| Escalation {
+        if widest >= Level::Community {
+            return None;
+        }
+        // A local resource could have served unless it declined or withdrew: the live arcs
+        // and the tickets hold every pair that is not excluded.
+        let local = match o.node {
+            Some(n) => {
+                self.live
+                    .arcs_of(n)
+                    .iter()
+                    .any(|&a| self.tiers[a as usize] >= Level::Community)
+                    || o.tickets.iter().any(|t| {
+                        t.state != TicketState::Offered
+                            && t.tier >= Level::Community
+                            && !o.excluded.contains(&t.resource)
+                    })
+            }
+            None => self
+                .roster
+                .pairs(&o.wanted, self.instance.areas(), &self.policy)
+                .iter()
+                .any(|p| p.1 >= Level::Community && !o.excluded.contains(self.roster.id(p.0))),
+        };
+        Some(Escalation {
             order: o.id.clone(),
             level: widest,
             reason: if local {
@@ -228,20 +274,6 @@ pub struct Recommendation {
     pub remaining: i64,
     /// Orders it currently has offers for, which taking this order may displace.
     pub displaces: Vec<String>,
-}
-
-/// An order raised above its community.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Escalation {
-    /// Order id.
-    pub order: String,
-    /// The level it was raised to (街道吹哨、部门报到).
-    pub level: Level,
-    /// `no_eligible_resource`, `capacity_exhausted`, `no_eligible_resource_below` or
-    /// `local_capacity_taken`.
-    pub reason: String,
-    /// Units concerned.
-    pub units: i64,
 }
 
 /// One order in the summary.
@@ -275,7 +307,7 @@ pub struct ResourceSummary {
 /// The ledger's summary, in the contract's JSON form (more fields follow the contract's).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
-    /// Orders in posting order.
+    /// The working set's orders in posting order (finished orders have left it).
     pub orders: Vec<OrderSummary>,
     /// Points (积分) per resource with any.
     pub points: BTreeMap<String, i64>,
@@ -285,10 +317,13 @@ pub struct Summary {
     pub requester_satisfaction: BTreeMap<String, f64>,
     /// Per resource with any done units or declines.
     pub resources: Vec<ResourceSummary>,
-    /// Registered members with nothing accepted or done (双报到 without service).
+    /// Members on the roster with nothing accepted or done (双报到 without service).
     pub idle_members: Vec<String>,
     /// Listed orders raised above their community.
     pub escalations: Vec<Escalation>,
+    /// Orders that left the working set, by final state (`rejected`, `cancelled`, `rated`,
+    /// `completed` for those never rated).
+    pub finished: BTreeMap<String, i64>,
 }
 
 /// The summary as compact JSON.

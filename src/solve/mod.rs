@@ -16,8 +16,8 @@ mod reduce;
 pub use network::{verify, Duals, Network};
 
 pub use flow::FlowSolver;
-pub(crate) use live::LiveFlow;
-pub use live::ProofError;
+pub(crate) use live::{LeftPart, LiveFlow, RightPart};
+pub use live::{LiveError, ProofError};
 pub use lp::{LpBackend, LpSolver};
 
 /// An optimal, verified solution; it exists only inside `Ok`.

@@ -15,7 +15,6 @@ use crate::model::need::Need;
 use crate::model::policy::Policy;
 use crate::model::proposal::Proposal;
 use crate::model::resource::{Resource, ResourceIdx};
-use crate::model::time::{DateTime, Window};
 use crate::model::vocab::{CategoryIdx, SkillIdx, Vocab};
 use crate::model::Instance;
 use std::collections::HashMap;
@@ -521,42 +520,6 @@ impl Assembly {
             Instance::from_parts(areas, needs, resources, self.policy, categories, skills);
         Some(instance.with_funding(budgets, proposals))
     }
-}
-
-/// A need in the terms of `instance` (its areas and vocabularies); `None` when its area,
-/// category or a skill is not among them, or a number or time does not fit (validation rules
-/// those out for a need that passed it).
-pub(crate) fn need_in(n: NeedData, instance: &Instance) -> Option<Need> {
-    let window = match &n.window {
-        None => None,
-        Some(w) => Some(Window {
-            start: DateTime::parse(&w.start)?,
-            end: DateTime::parse(&w.end)?,
-        }),
-    };
-    let mut skills: Vec<SkillIdx> = n
-        .skills
-        .iter()
-        .map(|s| instance.skills().find(s).map(SkillIdx))
-        .collect::<Option<_>>()?;
-    skills.sort_unstable();
-    skills.dedup();
-    Some(Need {
-        area: instance.areas().find(&n.area)?,
-        category: CategoryIdx(instance.categories().find(&n.category)?),
-        quantity: u32::try_from(n.quantity).ok()?,
-        priority: u8::try_from(n.priority).ok()?,
-        vulnerable: n.vulnerable,
-        skills,
-        window,
-        max_unit_cost: match n.max_unit_cost {
-            Some(m) => Some(u32::try_from(m).ok()?),
-            None => None,
-        },
-        id: n.id,
-        requester: n.requester,
-        title: n.title,
-    })
 }
 
 /// Reports repeated ids of `list` (in list order, each naming the first); empty ids, which

@@ -22,7 +22,7 @@ mod assemble;
 mod problem;
 mod rules;
 
-pub(crate) use assemble::{need_in, Assembly};
+pub(crate) use assemble::Assembly;
 pub(crate) use problem::{clip, Diagnostics};
 pub use problem::{Code, LoadError, Problem, Problems};
 pub(crate) use rules::one_need as need;

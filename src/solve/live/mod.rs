@@ -1,6 +1,7 @@
 //! Live dispatch: an optimal flow of a transportation network that changes a little at a
-//! time (a left node added, an arc removed, a supply or capacity changed), kept optimal by
-//! shortest augmenting paths over its node potentials instead of being solved again.
+//! time (a left or right node added or removed, an arc added, removed or re-valued, a supply or
+//! capacity changed), kept optimal by shortest augmenting paths over its node potentials
+//! instead of being solved again.
 //!
 //! The model is [`Network`]'s with one addition: arc `a` may hold `units` *bonus units*, and
 //! its first `units` units of flow are worth `value + bonus` each, the rest `value`. Per arc
@@ -11,33 +12,50 @@
 //! node `j`). [`LiveFlow::verify`] checks exactly these conditions, a proof of optimality.
 //!
 //! A change first moves flow on the arcs it touched into their optimal range for the current
-//! potentials, which leaves some nodes with excess or deficit; each imbalance is then sent
-//! along a shortest residual path (Dijkstra on reduced costs, stopping at the first node that
-//! can take it, `O` included) and the potentials of the settled nodes are raised by the
+//! potentials (after lowering the price of a right node that gained arcs, so that no new arc
+//! prices below its value), which leaves some nodes with excess or deficit; each imbalance is
+//! then sent along a shortest residual path (Dijkstra on reduced costs, stopping at the first
+//! node that can take it, `O` included) and the potentials of the settled nodes move by the
 //! distances, which keeps every reduced cost non-negative (successive shortest paths with
-//! early termination). A search never fails: a target is always at most two arcs away.
+//! early termination). A search never fails on a consistent network: a target is always at
+//! most two arcs away; if one does, [`LiveFlow::repair`] returns a [`LiveError`].
+//!
+//! Every change between [`LiveFlow::commit`]s is journaled: [`LiveFlow::rollback`] puts the
+//! network back exactly as it was (flows, potentials, lists and free slots). Removed arcs and
+//! nodes keep their data until the commit and are reused by later additions.
+//!
+//! Ties are broken by node indices only (never by arc numbers or list order), so two networks
+//! with the same nodes, arcs, flows and potentials make the same repairs however their arcs
+//! are numbered: a network rebuilt from a snapshot ([`LiveFlow::rebuild`]) behaves as the one
+//! that was saved.
 
+mod batch;
+mod journal;
 mod repair;
 mod search;
 #[cfg(test)]
 mod tests;
 mod verify;
 
+pub use repair::LiveError;
 pub use verify::ProofError;
 
 use super::{Duals, FlowSolver, Network, SolveError, Solver};
+use journal::{Journal, Undo};
 use search::Search;
-use std::ops::Range;
 
 const NONE: u32 = u32::MAX;
 /// Residual capacity of an uncapacitated arc.
 const INF: i64 = i64::MAX / 4;
+/// At least this many imbalances of one sign are settled together, in primal-dual phases
+/// (fewer, one shortest path each).
+const BATCH: usize = 64;
 /// Potentials beyond this magnitude trigger a restart from zero flow (never seen in practice:
 /// a guard so that no sum of potentials can approach `i64`'s range).
 const POTENTIAL_LIMIT: i64 = 1 << 52;
 
 /// One arc of a [`LiveFlow`]: a pair (left, right) with its value, flow and bonus units.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiveArc {
     /// Left node.
     pub left: u32,
@@ -49,14 +67,18 @@ pub struct LiveArc {
     pub flow: i64,
     /// Units that earn the bonus on top of `value`.
     pub units: i64,
-    /// Whether the arc is still in the network (removed arcs keep their data).
+    /// Whether the arc is in the network (a removed arc keeps its data until the commit).
     pub live: bool,
     /// Whether the flow changed since the last [`LiveFlow::repair`] began.
     changed: bool,
-    /// Whether the arc is listed in its right node's `bonus` (live, flow below its units).
-    in_bonus: bool,
+    /// Whether the journal holds the arc's state from before this transaction.
+    saved: bool,
     /// Its place in its right node's `into`.
     slot: u32,
+    /// Its place in its right node's `flowing` (`NONE` without flow).
+    flowing_slot: u32,
+    /// Its place in its right node's `bonus` (`NONE` unless live with flow below its units).
+    bonus_slot: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -66,7 +88,9 @@ struct Left {
     inflow: i64,
     /// `inflow − Σ flow out`.
     excess: i64,
-    arcs: Range<u32>,
+    /// Whether the node is in the network (a removed one waits in the free list).
+    alive: bool,
+    saved: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,6 +101,9 @@ struct Right {
     potential: i64,
     /// `Σ flow in − outflow`.
     excess: i64,
+    /// Whether the node is in the network (a removed one waits in the free list).
+    alive: bool,
+    saved: bool,
     /// The live arcs into `j`, with what a backward search needs of them in one place.
     into: Vec<Entry>,
     /// Arcs into `j` with positive flow.
@@ -87,7 +114,7 @@ struct Right {
 }
 
 /// An arc into a right node, as its backward scan reads it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     left: u32,
     arc: u32,
@@ -102,28 +129,81 @@ enum Node {
     Out,
 }
 
+/// One left node of a network to [`LiveFlow::rebuild`]: its supply and potential (a free
+/// node has supply 0 and no arcs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftPart {
+    /// Supply.
+    pub supply: i64,
+    /// Potential.
+    pub potential: i64,
+}
+
+/// One right node of a network to [`LiveFlow::rebuild`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RightPart {
+    /// Capacity.
+    pub capacity: i64,
+    /// Potential.
+    pub potential: i64,
+    /// Whether it is in the network.
+    pub alive: bool,
+}
+
 /// An optimal flow that follows changes to its network.
 ///
 /// Node and arc indices are the caller's to keep in range, as with slices: an index out of
 /// range panics. Quantities and values must keep the ranges of [`Network::check`].
-///
 #[derive(Debug, Clone, Default)]
 pub struct LiveFlow {
     bonus: i64,
     left: Vec<Left>,
+    /// The live arcs of each left node, right nodes ascending (apart from the numbers a
+    /// search reads, which stay dense).
+    left_arcs: Vec<Vec<u32>>,
     /// Potentials of the left nodes, apart from the rest: a backward scan reads one per arc.
     left_potential: Vec<i64>,
     right: Vec<Right>,
     arcs: Vec<LiveArc>,
+    /// Free slots, reused last in first out.
+    free_arcs: Vec<u32>,
+    free_left: Vec<u32>,
+    free_right: Vec<u32>,
+    /// Slots removed in this transaction: free from the commit on.
+    pending_arcs: Vec<u32>,
+    pending_left: Vec<u32>,
+    pending_right: Vec<u32>,
     /// Nodes whose supply, capacity, arcs or balance changed since the last repair.
     dirty: Vec<Node>,
-    /// Arcs whose bonus units changed since the last repair.
+    /// Arcs whose bonus units or value changed since the last repair.
     dirty_arcs: Vec<u32>,
+    /// Right nodes that gained arcs or whose arcs changed value: their price may have to fall.
+    reprice: Vec<u32>,
     /// Arcs whose flow changed in the current round of changes.
     changed: Vec<u32>,
+    /// What undoes this transaction's changes, latest last.
+    journal: Journal,
+    /// The work counters (`searches`, `restarts`) when the transaction began.
+    searches_at_begin: u64,
+    restarts_at_begin: u64,
     search: Search,
+    /// The scratch space of settling many imbalances together.
+    dfs: batch::Dfs,
     /// Shortest-path searches run so far.
     searches: u64,
+    /// Restarts from zero flow so far.
+    restarts: u64,
+    /// Potentials beyond this trigger a restart ([`POTENTIAL_LIMIT`]; lower in tests).
+    potential_limit: i64,
+    /// At least this many imbalances of one sign are settled together ([`BATCH`]; any
+    /// number in tests).
+    batch_from: usize,
+    /// Test hook: the search with this number fails.
+    #[cfg(test)]
+    fail_search: Option<u64>,
+    /// Test hook: after the search with this number, potentials count as too large.
+    #[cfg(test)]
+    force_restart: Option<u64>,
 }
 
 impl LiveFlow {
@@ -141,64 +221,219 @@ impl LiveFlow {
         Ok(LiveFlow::from_optimum(net, &sol.flow, duals, bonus))
     }
 
+    fn empty(bonus: i64) -> LiveFlow {
+        LiveFlow {
+            bonus,
+            potential_limit: POTENTIAL_LIMIT,
+            batch_from: BATCH,
+            ..LiveFlow::default()
+        }
+    }
+
     /// The live form of an optimal solution of `net` with its optimal duals.
     pub fn from_optimum(net: &Network, flow: &[i64], duals: &Duals, bonus: i64) -> LiveFlow {
-        let mut live = LiveFlow {
-            bonus,
-            right: net
-                .capacity
-                .iter()
-                .zip(&duals.right)
-                .map(|(&capacity, &w)| Right {
-                    capacity,
-                    potential: -w,
-                    ..Right::default()
-                })
-                .collect(),
-            ..LiveFlow::default()
-        };
+        let mut live = LiveFlow::empty(bonus);
+        live.right = net
+            .capacity
+            .iter()
+            .zip(&duals.right)
+            .map(|(&capacity, &w)| Right {
+                capacity,
+                potential: -w,
+                alive: true,
+                ..Right::default()
+            })
+            .collect();
         live.arcs.reserve(net.arcs());
         for (i, &supply) in net.supply.iter().enumerate() {
             let range = net.out(i);
             let mut sent = 0;
             for a in range.clone() {
-                let j = net.head[a];
-                live.push_arc(i as u32, j, net.value[a]);
-                live.arcs[a].flow = flow[a];
-                let r = &mut live.right[j as usize];
-                if flow[a] > 0 {
-                    r.flowing.push(a as u32);
-                    r.outflow += flow[a];
-                }
+                live.push_arc(i as u32, net.head[a], net.value[a], flow[a]);
                 sent += flow[a];
             }
             live.left_potential.push(duals.left[i]);
+            live.left_arcs
+                .push((range.start as u32..range.end as u32).collect());
             live.left.push(Left {
                 supply,
                 inflow: sent,
-                excess: 0,
-                arcs: range.start as u32..range.end as u32,
+                alive: true,
+                ..Left::default()
             });
         }
         live.search.left.grow(live.left.len());
         live.search.right.grow(live.right.len());
+        live.commit();
         live
     }
 
-    /// Number of left nodes.
+    /// A network from its parts, as [`LiveFlow::snapshot_parts`] and the caller's records give
+    /// them: nodes by index (with their potentials), the free node slots (most recently freed
+    /// last), and the arcs `(left, right, value, flow)`, grouped by left node with right nodes
+    /// ascending, each carrying its flow as bonus units (as the ledger keeps them between
+    /// commands). Arc numbers are new. The proof of optimality is checked as the network is
+    /// built, in `O(arcs + nodes)`.
+    ///
+    /// # Errors
+    /// The first violation of the proof (or of the shape asked for): parts that were not saved
+    /// from an optimal network.
+    pub fn rebuild(
+        bonus: i64,
+        lefts: &[LeftPart],
+        rights: &[RightPart],
+        arcs: &[(u32, u32, i64, i64)],
+        free_left: Vec<u32>,
+        free_right: Vec<u32>,
+    ) -> Result<LiveFlow, ProofError> {
+        let (n, m) = (lefts.len(), rights.len());
+        let mut degree = vec![0usize; m];
+        for (a, &(i, j, _, flow)) in arcs.iter().enumerate() {
+            if i as usize >= n || j as usize >= m || flow < 0 {
+                return Err(ProofError::Negative(a));
+            }
+            degree[j as usize] += 1;
+        }
+        let mut live = LiveFlow::empty(bonus);
+        live.right = rights
+            .iter()
+            .zip(&degree)
+            .map(|(r, &d)| Right {
+                capacity: r.capacity,
+                potential: r.potential,
+                alive: r.alive,
+                into: Vec::with_capacity(d),
+                ..Right::default()
+            })
+            .collect();
+        live.left = lefts
+            .iter()
+            .map(|l| Left {
+                supply: l.supply,
+                alive: true,
+                ..Left::default()
+            })
+            .collect();
+        live.left_potential = lefts.iter().map(|l| l.potential).collect();
+        live.left_arcs = vec![Vec::new(); n];
+        live.arcs.reserve_exact(arcs.len());
+        let b = i128::from(bonus);
+        for &(i, j, value, flow) in arcs {
+            let a = live.arcs.len() as u32;
+            // The arc's reduced costs, with its units equal to its flow.
+            let d = i128::from(live.left_potential[i as usize])
+                - i128::from(live.right[j as usize].potential);
+            let v = i128::from(value);
+            if d < v || (flow > 0 && d > v + b) {
+                return Err(ProofError::ArcPrice(a as usize));
+            }
+            let list = &mut live.left_arcs[i as usize];
+            if list
+                .last()
+                .is_some_and(|&x| live.arcs[x as usize].right >= j)
+            {
+                return Err(ProofError::LeftLists(i as usize));
+            }
+            list.push(a);
+            live.left[i as usize].inflow += flow;
+            let r = &mut live.right[j as usize];
+            let flowing_slot = if flow > 0 {
+                r.flowing.push(a);
+                r.outflow += flow;
+                r.flowing.len() as u32 - 1
+            } else {
+                NONE
+            };
+            r.into.push(Entry {
+                left: i,
+                arc: a,
+                value,
+            });
+            live.arcs.push(LiveArc {
+                left: i,
+                right: j,
+                value,
+                flow,
+                units: flow,
+                live: true,
+                changed: false,
+                saved: false,
+                slot: r.into.len() as u32 - 1,
+                flowing_slot,
+                bonus_slot: NONE,
+            });
+        }
+        for (i, l) in live.left.iter().enumerate() {
+            let p = live.left_potential[i];
+            if l.inflow > l.supply {
+                return Err(ProofError::LeftBalance(i));
+            }
+            if (l.inflow < l.supply && p > 0) || (l.inflow > 0 && p < 0) {
+                return Err(ProofError::LeftPrice(i));
+            }
+        }
+        for (j, r) in live.right.iter().enumerate() {
+            if r.outflow > r.capacity || (!r.alive && (r.capacity != 0 || !r.into.is_empty())) {
+                return Err(ProofError::RightBalance(j));
+            }
+            if (r.outflow < r.capacity && r.potential < 0) || (r.outflow > 0 && r.potential > 0) {
+                return Err(ProofError::RightPrice(j));
+            }
+        }
+        for &i in &free_left {
+            let empty = live.left_arcs.get(i as usize).is_some_and(Vec::is_empty);
+            match live.left.get_mut(i as usize) {
+                Some(l) if l.alive && l.supply == 0 && empty => l.alive = false,
+                _ => return Err(ProofError::FreeSlot(i as usize)),
+            }
+        }
+        for &j in &free_right {
+            if live.right.get(j as usize).map_or(true, |r| r.alive) {
+                return Err(ProofError::FreeSlot(j as usize));
+            }
+        }
+        live.free_left = free_left;
+        live.free_right = free_right;
+        live.search.left.grow(live.left.len());
+        live.search.right.grow(live.right.len());
+        live.commit();
+        Ok(live)
+    }
+
+    /// Whether left node `i` is in the network.
+    #[cfg(test)]
+    pub fn left_alive(&self, i: u32) -> bool {
+        self.left[i as usize].alive
+    }
+
+    /// Number of left node slots (free ones included).
     #[cfg(test)]
     pub fn lefts(&self) -> usize {
         self.left.len()
     }
 
-    /// The arcs of left node `i`, as arc indices (heads ascending if they were given so).
-    pub fn arcs_of(&self, i: u32) -> Range<u32> {
-        self.left[i as usize].arcs.clone()
+    /// Number of right node slots (removed ones included).
+    pub fn rights(&self) -> usize {
+        self.right.len()
+    }
+
+    /// The live arcs of left node `i`, right nodes ascending.
+    pub fn arcs_of(&self, i: u32) -> &[u32] {
+        &self.left_arcs[i as usize]
     }
 
     /// Arc `a`.
     pub fn arc(&self, a: u32) -> &LiveArc {
         &self.arcs[a as usize]
+    }
+
+    /// The live arc from left node `i` to right node `j`, if any.
+    pub fn find(&self, i: u32, j: u32) -> Option<u32> {
+        let arcs = &self.left_arcs[i as usize];
+        let k = arcs.partition_point(|&a| self.arcs[a as usize].right < j);
+        arcs.get(k)
+            .copied()
+            .filter(|&a| self.arcs[a as usize].right == j)
     }
 
     /// Supply of left node `i`.
@@ -221,8 +456,47 @@ impl LiveFlow {
         self.searches
     }
 
+    /// Restarts from zero flow so far (potentials grown beyond the guard).
+    pub fn restarts(&self) -> u64 {
+        self.restarts
+    }
+
+    /// Sets the work counter (a restored network goes on counting from its saved value).
+    pub fn set_searches(&mut self, searches: u64) {
+        self.searches = searches;
+        self.searches_at_begin = searches;
+    }
+
+    /// The bonus per bonus unit.
+    pub fn bonus(&self) -> i64 {
+        self.bonus
+    }
+
+    /// What a snapshot needs beyond the arcs: every node's potential and the free node slots
+    /// (as [`LiveFlow::rebuild`] takes them back). Call between transactions.
+    pub fn snapshot_parts(&self) -> (Vec<LeftPart>, Vec<RightPart>, &[u32], &[u32]) {
+        let lefts = self
+            .left
+            .iter()
+            .zip(&self.left_potential)
+            .map(|(l, &potential)| LeftPart {
+                supply: l.supply,
+                potential,
+            })
+            .collect();
+        let rights = self
+            .right
+            .iter()
+            .map(|r| RightPart {
+                capacity: r.capacity,
+                potential: r.potential,
+                alive: r.alive,
+            })
+            .collect();
+        (lefts, rights, &self.free_left, &self.free_right)
+    }
+
     /// `Σ value · flow + bonus · Σ min(flow, units)` over live arcs.
-    #[cfg(test)]
     pub fn objective(&self) -> i64 {
         self.arcs
             .iter()
@@ -231,37 +505,80 @@ impl LiveFlow {
             .sum()
     }
 
-    /// Adds a left node with `supply` and arcs `(right, value)`; returns its first arc index
-    /// (its arcs are numbered consecutively). Call [`LiveFlow::repair`] to serve it.
+    /// Adds a left node with `supply` and arcs `(right, value)` (rights distinct); returns its
+    /// index. Call [`LiveFlow::repair`] to serve it.
     pub fn add_left(&mut self, supply: i64, arcs: impl IntoIterator<Item = (u32, i64)>) -> u32 {
-        let i = self.left.len() as u32;
-        let first = self.arcs.len() as u32;
+        let i = match self.free_left.pop() {
+            Some(i) => {
+                self.journal.push(Undo::LeftReused(i));
+                i
+            }
+            None => {
+                self.left.push(Left::default());
+                self.left_arcs.push(Vec::new());
+                self.left_potential.push(0);
+                self.search.left.grow(self.left.len());
+                self.journal.push(Undo::LeftAdded);
+                self.left.len() as u32 - 1
+            }
+        };
+        let l = self.left_mut(i);
+        l.supply = supply;
+        l.alive = true;
         // The least potential that prices every new arc fairly keeps reduced costs ≥ 0.
-        let mut potential = 0;
-        let mut any = false;
+        let mut potential: Option<i64> = None;
+        let mut list = Vec::new();
         for (j, value) in arcs {
-            self.push_arc(i, j, value);
+            list.push(self.push_arc(i, j, value, 0));
             let p = value + self.right[j as usize].potential;
-            potential = if any { potential.max(p) } else { p };
-            any = true;
+            potential = Some(potential.map_or(p, |q| q.max(p)));
         }
-        self.left_potential.push(potential);
-        self.left.push(Left {
-            supply,
-            inflow: 0,
-            excess: 0,
-            arcs: first..self.arcs.len() as u32,
-        });
-        self.search.left.grow(self.left.len());
+        list.sort_unstable_by_key(|&a| self.arcs[a as usize].right);
+        self.journal.push(Undo::LeftArcs(i, Vec::new()));
+        self.left_arcs[i as usize] = list;
+        *self.left_potential_mut(i) = potential.unwrap_or(0);
         self.dirty.push(Node::Left(i));
-        first
+        i
     }
 
-    /// Appends a live arc without flow from `left` to `right`, listed at `right`.
-    fn push_arc(&mut self, left: u32, right: u32, value: i64) {
-        let a = self.arcs.len() as u32;
-        let r = &mut self.right[right as usize];
-        self.arcs.push(LiveArc {
+    /// Adds a right node with `capacity` and no arcs; returns its index.
+    pub fn add_right(&mut self, capacity: i64) -> u32 {
+        let j = match self.free_right.pop() {
+            Some(j) => {
+                self.journal.push(Undo::RightReused(j));
+                j
+            }
+            None => {
+                self.right.push(Right::default());
+                self.search.right.grow(self.right.len());
+                self.journal.push(Undo::RightAdded);
+                self.right.len() as u32 - 1
+            }
+        };
+        let r = self.right_mut(j);
+        r.capacity = capacity;
+        r.potential = 0;
+        r.alive = true;
+        self.dirty.push(Node::Right(j));
+        j
+    }
+
+    /// Adds an arc without flow from left node `i` to right node `j` (which has none yet);
+    /// returns its index. The next repair lowers `j`'s price if the arc asks for it.
+    pub fn add_arc(&mut self, i: u32, j: u32, value: i64) -> u32 {
+        let a = self.push_arc(i, j, value, 0);
+        let arcs = &self.arcs;
+        let list = &self.left_arcs[i as usize];
+        let k = list.partition_point(|&b| arcs[b as usize].right < j);
+        self.journal.push(Undo::LeftArcs(i, list.clone()));
+        self.left_arcs[i as usize].insert(k, a);
+        self.reprice.push(j);
+        a
+    }
+
+    /// A new live arc from `left` to `right` with `flow`, listed at `right` (not at `left`).
+    fn push_arc(&mut self, left: u32, right: u32, value: i64, flow: i64) -> u32 {
+        let arc = LiveArc {
             left,
             right,
             value,
@@ -269,70 +586,133 @@ impl LiveFlow {
             units: 0,
             live: true,
             changed: false,
-            in_bonus: false,
-            slot: r.into.len() as u32,
-        });
-        r.into.push(Entry {
+            saved: false,
+            slot: NONE,
+            flowing_slot: NONE,
+            bonus_slot: NONE,
+        };
+        let a = match self.free_arcs.pop() {
+            Some(a) => {
+                self.journal.push(Undo::ArcReused(a));
+                self.touch_arc(a);
+                self.arcs[a as usize] = LiveArc { saved: true, ..arc };
+                a
+            }
+            None => {
+                self.arcs.push(arc);
+                self.journal.push(Undo::ArcAdded);
+                self.arcs.len() as u32 - 1
+            }
+        };
+        let slot = self.right[right as usize].into.len() as u32;
+        self.arcs[a as usize].slot = slot;
+        self.journal.push(Undo::IntoPushed(right));
+        self.right[right as usize].into.push(Entry {
             left,
             arc: a,
             value,
         });
+        if flow > 0 {
+            self.arcs[a as usize].flow = flow;
+            self.list_flowing(a);
+            let r = self.right_mut(right);
+            r.outflow += flow;
+        }
+        a
     }
 
     /// Removes arc `a`; its flow returns to its left node (as excess) and leaves its right
-    /// node (as deficit) until the next repair.
+    /// node (as deficit) until the next repair. Its slot is free from the commit on.
     pub fn remove_arc(&mut self, a: u32) {
-        let arc = &self.arcs[a as usize];
-        if !arc.live {
+        if !self.arcs[a as usize].live {
             return;
         }
+        let i = self.arcs[a as usize].left;
+        self.detach(a);
+        let list = &self.left_arcs[i as usize];
+        if let Some(k) = list.iter().position(|&b| b == a) {
+            self.journal.push(Undo::LeftArcs(i, list.clone()));
+            self.left_arcs[i as usize].remove(k);
+        }
+    }
+
+    /// Takes arc `a` out of its right node's lists and the flow off it; not out of its left
+    /// node's list.
+    fn detach(&mut self, a: u32) {
+        let arc = self.arcs[a as usize];
         let (i, j, f) = (arc.left, arc.right, arc.flow);
         self.add_flow(a, -f);
-        self.left[i as usize].excess += f;
-        self.right[j as usize].excess -= f;
-        let arc = &mut self.arcs[a as usize];
+        self.left_mut(i).excess += f;
+        self.right_mut(j).excess -= f;
+        let arc = self.arc_mut(a);
         arc.live = false;
         arc.units = 0;
-        let slot = arc.slot as usize;
-        let r = &mut self.right[j as usize];
-        r.into.swap_remove(slot);
-        if let Some(moved) = r.into.get(slot) {
-            self.arcs[moved.arc as usize].slot = slot as u32;
-        }
+        let slot = arc.slot;
         self.track_bonus(a);
+        let into = &mut self.right[j as usize].into;
+        let removed = into.swap_remove(slot as usize);
+        self.journal.push(Undo::IntoRemoved(j, slot, removed));
+        if let Some(moved) = into.get(slot as usize).map(|e| e.arc) {
+            self.arc_mut(moved).slot = slot;
+        }
+        self.pending_arcs.push(a);
         self.dirty.push(Node::Left(i));
         self.dirty.push(Node::Right(j));
     }
 
-    /// Removes every arc of left node `i` and sets its supply to 0.
+    /// Removes every arc of left node `i` and sets its supply to 0; its slot is free from the
+    /// commit on.
     pub fn remove_left(&mut self, i: u32) {
-        for a in self.arcs_of(i) {
+        if !self.left[i as usize].alive {
+            return;
+        }
+        self.left_mut(i).alive = false;
+        let list = std::mem::take(&mut self.left_arcs[i as usize]);
+        for &a in &list {
+            self.detach(a);
+        }
+        self.journal.push(Undo::LeftArcs(i, list));
+        self.set_supply(i, 0);
+        self.pending_left.push(i);
+    }
+
+    /// Removes right node `j` with its arcs; its slot is free from the commit on.
+    pub fn remove_right(&mut self, j: u32) {
+        if !self.right[j as usize].alive {
+            return;
+        }
+        let arcs: Vec<u32> = self.right[j as usize].into.iter().map(|e| e.arc).collect();
+        for a in arcs {
             self.remove_arc(a);
         }
-        self.set_supply(i, 0);
+        self.set_capacity(j, 0);
+        self.right_mut(j).alive = false;
+        self.pending_right.push(j);
     }
 
     /// Sets the supply of left node `i`. Bonus units beyond the new supply are cut, from the
     /// last arc backwards.
     pub fn set_supply(&mut self, i: u32, supply: i64) {
-        let l = &mut self.left[i as usize];
+        let l = self.left_mut(i);
         l.supply = supply;
         if l.inflow > supply {
             l.excess -= l.inflow - supply;
             l.inflow = supply;
         }
-        let mut over: i64 = self
-            .arcs_of(i)
-            .map(|a| self.arcs[a as usize].units)
+        let list = &self.left_arcs[i as usize];
+        let mut over: i64 = list
+            .iter()
+            .map(|&a| self.arcs[a as usize].units)
             .sum::<i64>()
             - supply;
-        for a in self.arcs_of(i).rev() {
+        for k in (0..list.len()).rev() {
             if over <= 0 {
                 break;
             }
+            let a = self.left_arcs[i as usize][k];
             let cut = over.min(self.arcs[a as usize].units);
             if cut > 0 {
-                self.arcs[a as usize].units -= cut;
+                self.arc_mut(a).units -= cut;
                 self.track_bonus(a);
                 self.dirty_arcs.push(a);
                 over -= cut;
@@ -343,7 +723,7 @@ impl LiveFlow {
 
     /// Sets the capacity of right node `j`.
     pub fn set_capacity(&mut self, j: u32, capacity: i64) {
-        let r = &mut self.right[j as usize];
+        let r = self.right_mut(j);
         r.capacity = capacity;
         if r.outflow > capacity {
             r.excess += r.outflow - capacity;
@@ -356,33 +736,80 @@ impl LiveFlow {
     /// leave of its supply.
     pub fn set_units(&mut self, a: u32, units: i64) {
         let i = self.arcs[a as usize].left;
-        let others: i64 = self
-            .arcs_of(i)
-            .filter(|&b| b != a)
-            .map(|b| self.arcs[b as usize].units)
+        let others: i64 = self.left_arcs[i as usize]
+            .iter()
+            .filter(|&&b| b != a)
+            .map(|&b| self.arcs[b as usize].units)
             .sum();
         let units = units.min(self.left[i as usize].supply - others).max(0);
         if self.arcs[a as usize].live && self.arcs[a as usize].units != units {
-            self.arcs[a as usize].units = units;
+            self.arc_mut(a).units = units;
             self.track_bonus(a);
             self.dirty_arcs.push(a);
+        }
+    }
+
+    /// Puts the bonus on the flow of live arc `a` (units = flow) after a repair. This keeps the
+    /// flow optimal: an optimal flow has `value ≤ π_left − π_right ≤ value + bonus` on every
+    /// arc with flow and `π_left − π_right ≥ value` on every other, which is what the arc asks
+    /// for once its units equal its flow; so nothing is left for the next repair to check.
+    /// Lower the units of a left node's arcs before raising any, to stay within its supply.
+    pub fn rebase(&mut self, a: u32) {
+        let arc = self.arcs[a as usize];
+        if arc.live && arc.units != arc.flow {
+            self.arc_mut(a).units = arc.flow;
+            self.track_bonus(a);
+        }
+    }
+
+    /// Sets the value of live arc `a`.
+    pub fn set_value(&mut self, a: u32, value: i64) {
+        let arc = self.arcs[a as usize];
+        if !arc.live || arc.value == value {
+            return;
+        }
+        self.arc_mut(a).value = value;
+        let j = arc.right;
+        let old = self.right[j as usize].into[arc.slot as usize];
+        self.journal.push(Undo::IntoSet(j, arc.slot, old));
+        self.right[j as usize].into[arc.slot as usize].value = value;
+        self.dirty_arcs.push(a);
+        self.reprice.push(j);
+    }
+
+    /// Sets the bonus per bonus unit; every arc with bonus units is checked at the next repair.
+    pub fn set_bonus(&mut self, bonus: i64) {
+        if bonus == self.bonus {
+            return;
+        }
+        self.journal.push(Undo::Bonus(self.bonus));
+        self.bonus = bonus;
+        for j in 0..self.right.len() as u32 {
+            if self.right[j as usize].alive {
+                self.reprice.push(j);
+            }
+        }
+        for a in 0..self.arcs.len() as u32 {
+            if self.arcs[a as usize].live && self.arcs[a as usize].units > 0 {
+                self.dirty_arcs.push(a);
+            }
         }
     }
 
     /// Takes `q ≤ flow` units of arc `a` out of the network together with the supply and
     /// capacity they use (they become fixed elsewhere). Optimality is kept as it is.
     pub fn pin(&mut self, a: u32, q: i64) {
-        let arc = &self.arcs[a as usize];
+        let arc = self.arcs[a as usize];
         let (i, j) = (arc.left, arc.right);
         let q = q.clamp(0, arc.flow);
         self.add_flow(a, -q);
-        let arc = &mut self.arcs[a as usize];
+        let arc = self.arc_mut(a);
         arc.units = (arc.units - q).max(0);
         self.track_bonus(a);
-        let l = &mut self.left[i as usize];
+        let l = self.left_mut(i);
         l.inflow -= q;
         let supply = l.supply - q;
-        let r = &mut self.right[j as usize];
+        let r = self.right_mut(j);
         r.outflow -= q;
         r.capacity -= q;
         self.set_supply(i, supply);
@@ -431,47 +858,102 @@ impl LiveFlow {
         if delta == 0 {
             return;
         }
-        let arc = &mut self.arcs[a as usize];
+        let arc = self.arc_mut(a);
         let before = arc.flow;
         arc.flow += delta;
+        let after = arc.flow;
         if !arc.changed {
             arc.changed = true;
             self.changed.push(a);
         }
-        let (after, j) = (arc.flow, arc.right);
-        let r = &mut self.right[j as usize];
         if before == 0 && after > 0 {
-            r.flowing.push(a);
+            self.list_flowing(a);
         } else if before > 0 && after == 0 {
-            if let Some(k) = r.flowing.iter().position(|&b| b == a) {
-                r.flowing.swap_remove(k);
-            }
+            self.unlist_flowing(a);
         }
         self.track_bonus(a);
+    }
+
+    fn list_flowing(&mut self, a: u32) {
+        let j = self.arcs[a as usize].right;
+        let slot = self.right[j as usize].flowing.len() as u32;
+        self.arc_mut(a).flowing_slot = slot;
+        self.journal.push(Undo::FlowingPushed(j));
+        self.right[j as usize].flowing.push(a);
+    }
+
+    fn unlist_flowing(&mut self, a: u32) {
+        let (j, slot) = (
+            self.arcs[a as usize].right,
+            self.arcs[a as usize].flowing_slot,
+        );
+        if slot == NONE {
+            return;
+        }
+        self.arc_mut(a).flowing_slot = NONE;
+        let list = &mut self.right[j as usize].flowing;
+        let removed = list.swap_remove(slot as usize);
+        self.journal.push(Undo::FlowingRemoved(j, slot, removed));
+        if let Some(&moved) = self.right[j as usize].flowing.get(slot as usize) {
+            self.arc_mut(moved).flowing_slot = slot;
+        }
     }
 
     /// Keeps arc `a` listed in its right node's `bonus` exactly while it is live with flow
     /// below its bonus units.
     fn track_bonus(&mut self, a: u32) {
-        let arc = &mut self.arcs[a as usize];
+        let arc = self.arcs[a as usize];
         let open = arc.live && arc.flow < arc.units;
-        if open == arc.in_bonus {
+        if open == (arc.bonus_slot != NONE) {
             return;
         }
-        arc.in_bonus = open;
-        let bonus = &mut self.right[arc.right as usize].bonus;
+        let j = arc.right;
         if open {
-            bonus.push(a);
-        } else if let Some(k) = bonus.iter().position(|&b| b == a) {
-            bonus.swap_remove(k);
+            let slot = self.right[j as usize].bonus.len() as u32;
+            self.arc_mut(a).bonus_slot = slot;
+            self.journal.push(Undo::BonusPushed(j));
+            self.right[j as usize].bonus.push(a);
+        } else {
+            let slot = arc.bonus_slot;
+            self.arc_mut(a).bonus_slot = NONE;
+            let removed = self.right[j as usize].bonus.swap_remove(slot as usize);
+            self.journal.push(Undo::BonusRemoved(j, slot, removed));
+            if let Some(&moved) = self.right[j as usize].bonus.get(slot as usize) {
+                self.arc_mut(moved).bonus_slot = slot;
+            }
         }
     }
 
     fn add_excess(&mut self, v: Node, delta: i64) {
         match v {
-            Node::Left(i) => self.left[i as usize].excess += delta,
-            Node::Right(j) => self.right[j as usize].excess += delta,
+            Node::Left(i) => self.left_mut(i).excess += delta,
+            Node::Right(j) => self.right_mut(j).excess += delta,
             Node::Out => {}
         }
+    }
+
+    /// Test hook: the `n`-th search from now on fails (`None`: none fails).
+    #[cfg(test)]
+    pub fn fail_search_after(&mut self, n: Option<u64>) {
+        self.fail_search = n.map(|n| self.searches + n);
+    }
+
+    /// Test hook: after the `n`-th search from now on, potentials count as too large (which
+    /// restarts the repair from zero flow).
+    #[cfg(test)]
+    pub fn force_restart_after(&mut self, n: Option<u64>) {
+        self.force_restart = n.map(|n| self.searches + n);
+    }
+
+    /// Test hook: at least `n` imbalances of one sign are settled together.
+    #[cfg(test)]
+    pub fn set_batch_from(&mut self, n: usize) {
+        self.batch_from = n;
+    }
+
+    /// Test hook: potentials beyond `limit` trigger a restart.
+    #[cfg(test)]
+    pub fn set_potential_limit(&mut self, limit: i64) {
+        self.potential_limit = limit;
     }
 }

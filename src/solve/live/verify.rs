@@ -1,7 +1,7 @@
 //! The proof of a live flow's optimality, checked exactly, and the same problem as a static
 //! network for cross-checks.
 
-use super::{LiveArc, LiveFlow};
+use super::{LiveArc, LiveFlow, NONE};
 use crate::solve::Network;
 
 /// How a live flow fails its proof of optimality: the first violation found, naming the arc or
@@ -33,6 +33,13 @@ pub enum ProofError {
     /// A right node whose arc lists disagree with the arcs.
     #[error("right node {0}: its arc lists disagree")]
     RightLists(usize),
+    /// A left node whose arc list disagrees with the arcs (missing, repeated, removed or
+    /// unsorted arcs).
+    #[error("left node {0}: its arc list disagrees")]
+    LeftLists(usize),
+    /// A free slot that is still in use.
+    #[error("slot {0}: free but in use")]
+    FreeSlot(usize),
     /// A right node that is unbalanced or receives more than its capacity.
     #[error("right node {0}: unbalanced or over capacity")]
     RightBalance(usize),
@@ -53,6 +60,8 @@ impl ProofError {
             ProofError::LeftBonus(_) => "left_bonus",
             ProofError::LeftPrice(_) => "left_price",
             ProofError::RightLists(_) => "right_lists",
+            ProofError::LeftLists(_) => "left_lists",
+            ProofError::FreeSlot(_) => "free_slot",
             ProofError::RightBalance(_) => "right_balance",
             ProofError::RightPrice(_) => "right_price",
         }
@@ -69,11 +78,19 @@ impl LiveFlow {
         let mut sent = vec![0i64; self.left.len()];
         let mut received = vec![0i64; self.right.len()];
         let mut units = vec![0i64; self.left.len()];
-        let (mut listed, mut with_bonus) =
-            (vec![0u32; self.right.len()], vec![0u32; self.right.len()]);
+        let mut degree = vec![0u32; self.left.len()];
+        let (mut listed, mut flowing, mut with_bonus) = (
+            vec![0u32; self.right.len()],
+            vec![0u32; self.right.len()],
+            vec![0u32; self.right.len()],
+        );
         for (a, arc) in self.arcs.iter().enumerate() {
             if !arc.live {
-                if arc.flow != 0 {
+                if arc.flow != 0
+                    || arc.units != 0
+                    || arc.flowing_slot != NONE
+                    || arc.bonus_slot != NONE
+                {
                     return Err(ProofError::RemovedArcFlows(a));
                 }
                 continue;
@@ -81,15 +98,27 @@ impl LiveFlow {
             if arc.flow < 0 || arc.units < 0 {
                 return Err(ProofError::Negative(a));
             }
-            let entry = self.right[arc.right as usize].into.get(arc.slot as usize);
+            let r = &self.right[arc.right as usize];
+            let entry = r.into.get(arc.slot as usize);
+            let in_list = |list: &[u32], slot: u32, member: bool| {
+                if member {
+                    list.get(slot as usize) == Some(&(a as u32))
+                } else {
+                    slot == NONE
+                }
+            };
             if entry.map_or(true, |e| {
                 e.arc != a as u32 || e.left != arc.left || e.value != arc.value
-            }) || arc.in_bonus != (arc.flow < arc.units)
+            }) || !r.alive
+                || !in_list(&r.flowing, arc.flowing_slot, arc.flow > 0)
+                || !in_list(&r.bonus, arc.bonus_slot, arc.flow < arc.units)
             {
                 return Err(ProofError::ArcIndex(a));
             }
             listed[arc.right as usize] += 1;
-            with_bonus[arc.right as usize] += u32::from(arc.in_bonus);
+            flowing[arc.right as usize] += u32::from(arc.flow > 0);
+            with_bonus[arc.right as usize] += u32::from(arc.flow < arc.units);
+            degree[arc.left as usize] += 1;
             sent[arc.left as usize] += arc.flow;
             received[arc.right as usize] += arc.flow;
             units[arc.left as usize] += arc.units;
@@ -103,6 +132,19 @@ impl LiveFlow {
             }
         }
         for (i, l) in self.left.iter().enumerate() {
+            let mut last = None;
+            let list = &self.left_arcs[i];
+            for &a in list {
+                let arc = self.arcs.get(a as usize);
+                let right = arc.map(|x| x.right);
+                if arc.map_or(true, |x| !x.live || x.left != i as u32) || right <= last {
+                    return Err(ProofError::LeftLists(i));
+                }
+                last = right;
+            }
+            if list.len() != degree[i] as usize {
+                return Err(ProofError::LeftLists(i));
+            }
             if l.excess != 0 || l.inflow != sent[i] || l.inflow > l.supply || l.inflow < 0 {
                 return Err(ProofError::LeftBalance(i));
             }
@@ -115,7 +157,10 @@ impl LiveFlow {
             }
         }
         for (j, r) in self.right.iter().enumerate() {
-            if r.into.len() != listed[j] as usize || r.bonus.len() != with_bonus[j] as usize {
+            if r.into.len() != listed[j] as usize
+                || r.flowing.len() != flowing[j] as usize
+                || r.bonus.len() != with_bonus[j] as usize
+            {
                 return Err(ProofError::RightLists(j));
             }
             if r.excess != 0 || r.outflow != received[j] || r.outflow > r.capacity {
@@ -123,6 +168,27 @@ impl LiveFlow {
             }
             if (r.outflow < r.capacity && r.potential < 0) || (r.outflow > 0 && r.potential > 0) {
                 return Err(ProofError::RightPrice(j));
+            }
+        }
+        for &a in self.free_arcs.iter().chain(&self.pending_arcs) {
+            if self.arcs.get(a as usize).map_or(true, |x| x.live) {
+                return Err(ProofError::FreeSlot(a as usize));
+            }
+        }
+        for &i in self.free_left.iter().chain(&self.pending_left) {
+            if self.left.get(i as usize).map_or(true, |l| {
+                l.alive || l.supply != 0 || !self.left_arcs[i as usize].is_empty()
+            }) {
+                return Err(ProofError::FreeSlot(i as usize));
+            }
+        }
+        for &j in self.free_right.iter().chain(&self.pending_right) {
+            if self
+                .right
+                .get(j as usize)
+                .map_or(true, |r| r.alive || r.capacity != 0)
+            {
+                return Err(ProofError::FreeSlot(j as usize));
             }
         }
         Ok(())
@@ -137,12 +203,8 @@ impl LiveFlow {
             start: vec![0],
             ..Network::default()
         };
-        for (i, l) in self.left.iter().enumerate() {
-            let live: Vec<&LiveArc> = self
-                .arcs_of(i as u32)
-                .map(|a| &self.arcs[a as usize])
-                .filter(|a| a.live)
-                .collect();
+        for (l, list) in self.left.iter().zip(&self.left_arcs) {
+            let live: Vec<&LiveArc> = list.iter().map(|&a| &self.arcs[a as usize]).collect();
             let mut left = l.supply;
             let parts = live
                 .iter()

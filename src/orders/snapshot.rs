@@ -1,0 +1,673 @@
+//! Snapshots: a ledger written as one versioned JSON object and read back, so that a service
+//! restarts from a snapshot plus the tail of its log instead of the whole history.
+//!
+//! A snapshot holds the working set (orders with their tickets, offers included), the roster,
+//! the totals, the remembered keys, the policy and points now in force, and what dispatch
+//! needs beyond the orders: each live node's index and potential and the free node slots. The
+//! live network's arcs are not written: they are the pairs that may still serve each listed
+//! order, found again on restore, with the offers as their flows; the restored network then
+//! carries the saved potentials and must pass its proof of optimality. Ties in dispatch are
+//! broken by node index only, so a restored ledger goes on exactly as the saved one would.
+
+use super::dispatch::NO_ORDER;
+use super::feed::Feed;
+use super::keys::{Keys, Remembered};
+use super::roster::Roster;
+use super::rules::{Points, Rules};
+use super::state::{Escalation, Order, OrderState, Ticket, TicketState};
+use super::summary::Totals;
+use super::{fingerprint, Ledger, Permissive};
+use crate::contract::{NeedData, ResourceData, WindowData};
+use crate::model::area::Level;
+use crate::model::resource::Kind;
+use crate::model::time::DateTime;
+use crate::model::{Instance, Policy};
+use crate::solve::{LeftPart, LiveFlow, RightPart};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The snapshot format's version.
+const VERSION: u32 = 1;
+
+/// Why a snapshot could not be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// Not a snapshot (the JSON reader's message).
+    #[error("not a ledger snapshot: {0}")]
+    Malformed(String),
+    /// A snapshot of another format version.
+    #[error("snapshot version {0}, this library reads version {VERSION}")]
+    Version(u32),
+    /// A snapshot of another instance or other rules.
+    #[error(
+        "snapshot of another instance or other rules (fingerprint {found}, expected {expected})"
+    )]
+    Fingerprint {
+        /// This ledger's.
+        expected: String,
+        /// The snapshot's.
+        found: String,
+    },
+    /// The snapshot contradicts itself (a damaged or edited file).
+    #[error("inconsistent snapshot: {0}")]
+    Inconsistent(String),
+}
+
+impl SnapshotError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SnapshotError::Malformed(_) => "snapshot_malformed",
+            SnapshotError::Version(_) => "snapshot_version",
+            SnapshotError::Fingerprint { .. } => "fingerprint",
+            SnapshotError::Inconsistent(_) => "snapshot_inconsistent",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    duijie_snapshot: u32,
+    fingerprint: String,
+    seq: u64,
+    last_at: Option<String>,
+    next_serial: u64,
+    outstanding: i64,
+    searches: u64,
+    policy: PolicyRecord,
+    points: PointsRecord,
+    categories: Vec<String>,
+    skills: Vec<String>,
+    /// By roster slot (= right node).
+    resources: Vec<Option<ResourceRecord>>,
+    committed: Vec<i64>,
+    right_potential: Vec<i64>,
+    free_right: Vec<u32>,
+    /// By left node.
+    left_potential: Vec<i64>,
+    free_left: Vec<u32>,
+    /// The working set, in posting order.
+    orders: Vec<OrderRecord>,
+    /// Finished orders: [id, state], by id.
+    archived: Vec<(String, String)>,
+    totals: Totals,
+    keys: Vec<KeyRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyRecord {
+    priority_value: i64,
+    vulnerable_bonus: i64,
+    locality_penalty: BTreeMap<String, i64>,
+    cost_weight: i64,
+    offer_deadline_hours: i64,
+    reoffer_penalty: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PointsRecord {
+    per_unit: BTreeMap<String, i64>,
+    good_rating_bonus: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowRecord {
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NeedRecord {
+    id: String,
+    area: String,
+    category: String,
+    quantity: i64,
+    priority: i64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    vulnerable: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skills: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window: Option<WindowRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_unit_cost: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    requester: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceRecord {
+    id: String,
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    home: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    serves: Option<Vec<String>>,
+    categories: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skills: Vec<String>,
+    capacity: i64,
+    unit_cost: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window: Option<WindowRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TicketRecord {
+    resource: String,
+    quantity: i64,
+    state: String,
+    tier: Level,
+    value: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EscalationRecord {
+    level: Level,
+    reason: String,
+    units: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderRecord {
+    serial: u64,
+    need: NeedRecord,
+    state: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tickets: Vec<TicketRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    score: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    node: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excluded: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    completed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    escalation: Option<EscalationRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyRecord {
+    key: String,
+    body: String,
+    seq: u64,
+    at: String,
+}
+
+fn window_record(w: &Option<WindowData>) -> Option<WindowRecord> {
+    w.as_ref().map(|w| WindowRecord {
+        start: w.start.clone(),
+        end: w.end.clone(),
+    })
+}
+
+fn window_data(w: Option<WindowRecord>) -> Option<WindowData> {
+    w.map(|w| WindowData {
+        start: w.start,
+        end: w.end,
+    })
+}
+
+fn time(s: &str) -> Result<DateTime, SnapshotError> {
+    DateTime::parse(s).ok_or_else(|| SnapshotError::Inconsistent(format!("time {s:?}")))
+}
+
+fn opt_time(s: &Option<String>) -> Result<Option<DateTime>, SnapshotError> {
+    s.as_deref().map(time).transpose()
+}
+
+fn bad(what: impl Into<String>) -> SnapshotError {
+    SnapshotError::Inconsistent(what.into())
+}
+
+impl Ledger {
+    /// The ledger as one versioned JSON object (see the module's documentation); with
+    /// [`Ledger::restore`], the same instance and rules give back a ledger that goes on
+    /// exactly as this one.
+    pub fn snapshot(&self) -> String {
+        let (lefts, rights, free_left, free_right) = self.live.snapshot_parts();
+        let p = &self.policy;
+        let file = File {
+            duijie_snapshot: VERSION,
+            fingerprint: self.fingerprint.clone(),
+            seq: self.seq,
+            last_at: self.last_at.map(|t| t.to_string()),
+            next_serial: self.next_serial,
+            outstanding: self.outstanding,
+            searches: self.live.searches(),
+            policy: PolicyRecord {
+                priority_value: p.priority_value,
+                vulnerable_bonus: p.vulnerable_bonus,
+                locality_penalty: Level::ALL
+                    .iter()
+                    .map(|l| (l.as_str().to_owned(), p.locality_penalty[l.index()]))
+                    .collect(),
+                cost_weight: p.cost_weight,
+                offer_deadline_hours: p.offer_deadline_hours,
+                reoffer_penalty: p.reoffer_penalty,
+            },
+            points: PointsRecord {
+                per_unit: Kind::ALL
+                    .iter()
+                    .zip(self.rules.points.per_unit)
+                    .map(|(k, v)| (k.as_str().to_owned(), v))
+                    .collect(),
+                good_rating_bonus: self.rules.points.good_rating_bonus,
+            },
+            categories: self.roster.names().0.to_vec(),
+            skills: self.roster.names().1.to_vec(),
+            resources: (0..self.roster.len() as u32)
+                .map(|j| {
+                    self.roster.get(j).map(|m| {
+                        let r = &m.data;
+                        ResourceRecord {
+                            id: r.id.clone(),
+                            kind: r.kind.as_str().to_owned(),
+                            name: r.name.clone(),
+                            home: r.home.clone(),
+                            serves: r.serves.clone(),
+                            categories: r.categories.clone(),
+                            skills: r.skills.clone(),
+                            capacity: r.capacity,
+                            unit_cost: r.unit_cost,
+                            window: window_record(&r.window),
+                        }
+                    })
+                })
+                .collect(),
+            committed: self.committed.clone(),
+            right_potential: rights.iter().map(|r| r.potential).collect(),
+            free_right: free_right.to_vec(),
+            left_potential: lefts.iter().map(|l| l.potential).collect(),
+            free_left: free_left.to_vec(),
+            orders: self.orders().into_iter().map(order_record).collect(),
+            archived: self
+                .archived
+                .iter()
+                .map(|(id, s)| (id.to_string(), s.as_str().to_owned()))
+                .collect(),
+            totals: self.totals.clone(),
+            keys: self
+                .keys
+                .iter()
+                .map(|(k, r)| KeyRecord {
+                    key: k.clone(),
+                    body: r.body.clone(),
+                    seq: r.seq,
+                    at: r.at.to_string(),
+                })
+                .collect(),
+        };
+        serde_json::to_string(&file).unwrap_or_default()
+    }
+
+    /// A ledger from a [`Ledger::snapshot`] of a ledger that started from `instance` under
+    /// `rules` (no solve: the live dispatch is rebuilt from the orders and proven optimal).
+    ///
+    /// # Errors
+    /// [`SnapshotError`]: not a snapshot, another version, another instance or other rules,
+    /// or a snapshot that contradicts itself.
+    pub fn restore(instance: Instance, rules: Rules, text: &str) -> Result<Ledger, SnapshotError> {
+        let file: File =
+            serde_json::from_str(text).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        if file.duijie_snapshot != VERSION {
+            return Err(SnapshotError::Version(file.duijie_snapshot));
+        }
+        let data = instance.to_data();
+        let expected = fingerprint::of(&data, &rules);
+        if file.fingerprint != expected {
+            return Err(SnapshotError::Fingerprint {
+                expected,
+                found: file.fingerprint,
+            });
+        }
+        let areas = instance.areas();
+        let mut policy = Policy::default();
+        let pr = &file.policy;
+        (
+            policy.priority_value,
+            policy.vulnerable_bonus,
+            policy.cost_weight,
+            policy.offer_deadline_hours,
+            policy.reoffer_penalty,
+        ) = (
+            pr.priority_value,
+            pr.vulnerable_bonus,
+            pr.cost_weight,
+            pr.offer_deadline_hours,
+            pr.reoffer_penalty,
+        );
+        for l in Level::ALL {
+            policy.locality_penalty[l.index()] = *pr
+                .locality_penalty
+                .get(l.as_str())
+                .ok_or_else(|| bad("policy.locality_penalty"))?;
+        }
+        let mut points = Points::default();
+        for (k, kind) in Kind::ALL.iter().enumerate() {
+            points.per_unit[k] = *file
+                .points
+                .per_unit
+                .get(kind.as_str())
+                .ok_or_else(|| bad("points.per_unit"))?;
+        }
+        points.good_rating_bonus = file.points.good_rating_bonus;
+        let mut slots = Vec::with_capacity(file.resources.len());
+        for r in file.resources {
+            slots.push(match r {
+                None => None,
+                Some(r) => Some(ResourceData {
+                    kind: Kind::parse(&r.kind).ok_or_else(|| bad(format!("kind {:?}", r.kind)))?,
+                    id: r.id,
+                    name: r.name,
+                    home: r.home,
+                    serves: r.serves,
+                    categories: r.categories,
+                    skills: r.skills,
+                    capacity: r.capacity,
+                    unit_cost: r.unit_cost,
+                    window: window_data(r.window),
+                }),
+            });
+        }
+        let m = slots.len();
+        if file.committed.len() != m || file.right_potential.len() != m {
+            return Err(bad(
+                "resources, committed and right_potential differ in length",
+            ));
+        }
+        let mut roster = Roster::from_parts(&file.categories, &file.skills, slots, areas);
+        let n = file.left_potential.len();
+        let mut orders = Vec::with_capacity(file.orders.len());
+        let mut order_of = vec![NO_ORDER; n];
+        for (k, r) in file.orders.into_iter().enumerate() {
+            let need = NeedData {
+                id: r.need.id,
+                area: r.need.area,
+                category: r.need.category,
+                quantity: r.need.quantity,
+                priority: r.need.priority,
+                vulnerable: r.need.vulnerable,
+                skills: r.need.skills,
+                window: window_data(r.need.window),
+                max_unit_cost: r.need.max_unit_cost,
+                requester: r.need.requester,
+                title: r.need.title,
+            };
+            let state =
+                OrderState::parse(&r.state).ok_or_else(|| bad(format!("state {:?}", r.state)))?;
+            let wanted = roster.wanted(&need, areas);
+            let mut o = Order::new(need, state, r.serial, wanted);
+            for t in r.tickets {
+                o.tickets.push(Ticket {
+                    resource: t.resource,
+                    quantity: t.quantity,
+                    state: TicketState::parse(&t.state)
+                        .ok_or_else(|| bad(format!("ticket state {:?}", t.state)))?,
+                    tier: t.tier,
+                    value: t.value,
+                    since: opt_time(&t.since)?,
+                    schedule: t.schedule,
+                    note: t.note,
+                });
+            }
+            (o.score, o.comment, o.reason) = (r.score, r.comment, r.reason);
+            o.excluded = r.excluded.into_iter().collect();
+            o.completed_at = opt_time(&r.completed_at)?;
+            o.escalation = r.escalation.map(|e| Escalation {
+                order: o.id.clone(),
+                level: e.level,
+                reason: e.reason,
+                units: e.units,
+            });
+            if let Some(node) = r.node {
+                match order_of.get_mut(node as usize) {
+                    Some(x) if *x == NO_ORDER => *x = k,
+                    _ => return Err(bad(format!("node {node}"))),
+                }
+            }
+            o.node = r.node;
+            orders.push(Some(o));
+        }
+        let mut ledger = Ledger {
+            instance,
+            rules: Rules { points, ..rules },
+            policy,
+            fingerprint: expected,
+            roster,
+            orders,
+            free_orders: Vec::new(),
+            index: std::collections::HashMap::new(),
+            by_serial: BTreeMap::new(),
+            archived: BTreeMap::new(),
+            next_serial: file.next_serial,
+            outstanding: file.outstanding,
+            committed: file.committed,
+            live: LiveFlow::default(),
+            tiers: Vec::new(),
+            order_of,
+            places: BTreeSet::new(),
+            offers: BTreeSet::new(),
+            rating: BTreeSet::new(),
+            totals: file.totals,
+            keys: Keys::default(),
+            seq: file.seq,
+            last_at: opt_time(&file.last_at)?,
+            authority: Arc::new(Permissive),
+            feed: Feed::default(),
+        };
+        for (id, s) in file.archived {
+            let s = OrderState::parse(&s).ok_or_else(|| bad(format!("state {s:?}")))?;
+            ledger.archived.insert(id.into_boxed_str(), s);
+        }
+        for k in file.keys {
+            let r = Remembered {
+                body: k.body,
+                seq: k.seq,
+                at: time(&k.at)?,
+            };
+            ledger.keys.insert(k.key, r);
+        }
+        // Indexes, and the live network's parts.
+        let mut lefts = vec![
+            LeftPart {
+                supply: 0,
+                potential: 0
+            };
+            n
+        ];
+        for (i, p) in file.left_potential.iter().enumerate() {
+            lefts[i].potential = *p;
+        }
+        let mut nodes = Vec::new();
+        let (mut ids, mut serials, mut places, mut offers) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for k in 0..ledger.orders.len() {
+            let o = ledger.orders[k].as_ref().ok_or_else(|| bad("order slot"))?;
+            ids.push((o.id.clone(), k));
+            serials.push((o.serial, k));
+            if ledger.archived.contains_key(o.id.as_str()) {
+                return Err(bad(format!("order {:?} twice", o.id)));
+            }
+            if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
+                ledger.rating.insert((at, o.serial));
+            }
+            for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
+                let j = ledger
+                    .roster
+                    .find(&t.resource)
+                    .ok_or_else(|| bad(format!("offer of {:?}", t.resource)))?;
+                if let Some(since) = t.since {
+                    offers.push((since, o.serial, j));
+                }
+            }
+            if o.state == OrderState::Listed {
+                for (a, c) in Roster::places(&o.wanted, ledger.instance.areas()) {
+                    places.push((a, c, o.serial));
+                }
+            }
+            match o.node {
+                Some(node) => {
+                    lefts[node as usize].supply = o.open();
+                    nodes.push((Roster::group_key(&o.wanted), k, node));
+                }
+                None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
+                    return Err(bad(format!("order {:?} has offers but no node", o.id)));
+                }
+                None => {}
+            }
+        }
+        // Built in bulk from sorted lists.
+        let n_orders = ids.len();
+        ledger.index = ids.into_iter().collect();
+        ledger.by_serial = serials.into_iter().collect();
+        if ledger.index.len() != n_orders || ledger.by_serial.len() != n_orders {
+            return Err(bad("an order id or serial twice"));
+        }
+        ledger.places = places.into_iter().collect();
+        ledger.offers = offers.into_iter().collect();
+        // The arcs: the pairs that may still serve each listed order, found for orders of one
+        // area and category together (they share their candidates), offers as flows.
+        nodes.sort_unstable();
+        let (mut arcs, mut tiers) = (Vec::new(), Vec::new());
+        let mut group: Option<((u32, u32), Vec<super::roster::Candidate>)> = None;
+        let areas = ledger.instance.areas();
+        for &(key, k, node) in &nodes {
+            let o = ledger.order_ref(k);
+            if group.as_ref().map(|c| c.0) != Some(key) {
+                let candidates = ledger.roster.candidates(&o.wanted, areas);
+                group = Some((key, ledger.roster.group(&candidates, &o.wanted, areas)));
+            }
+            let among = group.as_ref().map_or(&[][..], |c| &c.1[..]);
+            let skip: Vec<u32> = o
+                .excluded
+                .iter()
+                .chain(
+                    o.tickets
+                        .iter()
+                        .filter(|t| t.state != TicketState::Offered)
+                        .map(|t| &t.resource),
+                )
+                .filter_map(|id| ledger.roster.find(id))
+                .collect();
+            let offers: Vec<(u32, i64)> = o
+                .tickets
+                .iter()
+                .filter(|t| t.state == TicketState::Offered)
+                .filter_map(|t| Some((ledger.roster.find(&t.resource)?, t.quantity)))
+                .collect();
+            for (j, tier, value) in ledger
+                .roster
+                .pairs_in_group(among, &o.wanted, &ledger.policy)
+            {
+                if skip.contains(&j) {
+                    continue;
+                }
+                let flow = offers.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
+                arcs.push((node, j, value, flow));
+                tiers.push(tier);
+            }
+        }
+        let rights: Vec<RightPart> = (0..m as u32)
+            .map(|j| RightPart {
+                capacity: if ledger.roster.get(j).is_some() {
+                    ledger.room(j)
+                } else {
+                    0
+                },
+                potential: file.right_potential[j as usize],
+                alive: ledger.roster.get(j).is_some(),
+            })
+            .collect();
+        let live = LiveFlow::rebuild(
+            policy_bonus(&ledger.policy),
+            &lefts,
+            &rights,
+            &arcs,
+            file.free_left,
+            file.free_right,
+        )
+        .map_err(|e| bad(format!("dispatch fails its proof: {e}")))?;
+        ledger.live = live;
+        ledger.live.set_searches(file.searches);
+        // Arcs were numbered in the order they were given.
+        ledger.tiers = tiers;
+        Ok(ledger)
+    }
+}
+
+fn policy_bonus(p: &Policy) -> i64 {
+    p.reoffer_penalty
+}
+
+fn order_record(o: &Order) -> OrderRecord {
+    let n = &o.need;
+    OrderRecord {
+        serial: o.serial,
+        need: NeedRecord {
+            id: n.id.clone(),
+            area: n.area.clone(),
+            category: n.category.clone(),
+            quantity: n.quantity,
+            priority: n.priority,
+            vulnerable: n.vulnerable,
+            skills: n.skills.clone(),
+            window: window_record(&n.window),
+            max_unit_cost: n.max_unit_cost,
+            requester: n.requester.clone(),
+            title: n.title.clone(),
+        },
+        state: o.state.as_str().to_owned(),
+        tickets: o
+            .tickets
+            .iter()
+            .map(|t| TicketRecord {
+                resource: t.resource.clone(),
+                quantity: t.quantity,
+                state: t.state.as_str().to_owned(),
+                tier: t.tier,
+                value: t.value,
+                since: t.since.map(|s| s.to_string()),
+                schedule: t.schedule.clone(),
+                note: t.note.clone(),
+            })
+            .collect(),
+        score: o.score,
+        comment: o.comment.clone(),
+        reason: o.reason.clone(),
+        node: o.node,
+        excluded: o.excluded.iter().cloned().collect(),
+        completed_at: o.completed_at.map(|t| t.to_string()),
+        escalation: o.escalation.as_ref().map(|e| EscalationRecord {
+            level: e.level,
+            reason: e.reason.clone(),
+            units: e.units,
+        }),
+    }
+}

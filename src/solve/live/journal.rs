@@ -1,0 +1,220 @@
+//! The transaction journal: what undoes each change since the last commit, so that a failed
+//! repair leaves the network exactly as it was. Each arc and node is saved once per
+//! transaction (a flag marks it), list operations one by one.
+
+use super::{Entry, LiveArc, LiveFlow, Right};
+
+/// One step back.
+#[derive(Debug, Clone)]
+pub(super) enum Undo {
+    /// An arc's state before its first change.
+    Arc(u32, LiveArc),
+    /// An arc was appended.
+    ArcAdded,
+    /// A free arc slot was taken.
+    ArcReused(u32),
+    /// A left node's numbers (supply, inflow, excess, potential) and whether it was alive,
+    /// before its first change.
+    Left(u32, [i64; 4], bool),
+    /// A left node's arc list before a change.
+    LeftArcs(u32, Vec<u32>),
+    LeftAdded,
+    LeftReused(u32),
+    /// A right node's numbers before its first change.
+    Right(u32, RightCore),
+    RightAdded,
+    RightReused(u32),
+    IntoPushed(u32),
+    IntoRemoved(u32, u32, Entry),
+    IntoSet(u32, u32, Entry),
+    FlowingPushed(u32),
+    FlowingRemoved(u32, u32, u32),
+    BonusPushed(u32),
+    BonusRemoved(u32, u32, u32),
+    /// The bonus per unit before it changed.
+    Bonus(i64),
+}
+
+/// A right node's numbers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RightCore {
+    capacity: i64,
+    outflow: i64,
+    potential: i64,
+    excess: i64,
+    alive: bool,
+}
+
+/// The journal; off while a network is being built.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Journal {
+    pub(super) on: bool,
+    pub(super) undo: Vec<Undo>,
+}
+
+impl Journal {
+    pub(super) fn push(&mut self, u: Undo) {
+        if self.on {
+            self.undo.push(u);
+        }
+    }
+}
+
+/// Undoes a `swap_remove(slot)` that removed `item`.
+fn put_back<T>(list: &mut Vec<T>, slot: u32, item: T) {
+    list.push(item);
+    let last = list.len() - 1;
+    list.swap(slot as usize, last);
+}
+
+impl LiveFlow {
+    /// Arc `a`, saved first if this is its first change in the transaction.
+    pub(super) fn arc_mut(&mut self, a: u32) -> &mut LiveArc {
+        self.touch_arc(a);
+        &mut self.arcs[a as usize]
+    }
+
+    pub(super) fn touch_arc(&mut self, a: u32) {
+        let arc = &mut self.arcs[a as usize];
+        if self.journal.on && !arc.saved {
+            let copy = *arc;
+            arc.saved = true;
+            self.journal.undo.push(Undo::Arc(a, copy));
+        }
+    }
+
+    fn touch_left(&mut self, i: u32) {
+        let l = &mut self.left[i as usize];
+        if self.journal.on && !l.saved {
+            l.saved = true;
+            let p = self.left_potential[i as usize];
+            self.journal
+                .undo
+                .push(Undo::Left(i, [l.supply, l.inflow, l.excess, p], l.alive));
+        }
+    }
+
+    /// Left node `i`, saved first.
+    pub(super) fn left_mut(&mut self, i: u32) -> &mut super::Left {
+        self.touch_left(i);
+        &mut self.left[i as usize]
+    }
+
+    /// The potential of left node `i`, saved first.
+    pub(super) fn left_potential_mut(&mut self, i: u32) -> &mut i64 {
+        self.touch_left(i);
+        &mut self.left_potential[i as usize]
+    }
+
+    /// Right node `j`, saved first.
+    pub(super) fn right_mut(&mut self, j: u32) -> &mut Right {
+        let r = &mut self.right[j as usize];
+        if self.journal.on && !r.saved {
+            r.saved = true;
+            let core = RightCore {
+                capacity: r.capacity,
+                outflow: r.outflow,
+                potential: r.potential,
+                excess: r.excess,
+                alive: r.alive,
+            };
+            self.journal.undo.push(Undo::Right(j, core));
+        }
+        &mut self.right[j as usize]
+    }
+
+    /// Makes this transaction's changes final: removed slots become free for reuse.
+    pub fn commit(&mut self) {
+        for u in std::mem::take(&mut self.journal.undo) {
+            match u {
+                Undo::Arc(a, _) => {
+                    if let Some(arc) = self.arcs.get_mut(a as usize) {
+                        arc.saved = false;
+                    }
+                }
+                Undo::Left(i, ..) => {
+                    if let Some(l) = self.left.get_mut(i as usize) {
+                        l.saved = false;
+                    }
+                }
+                Undo::Right(j, _) => {
+                    if let Some(r) = self.right.get_mut(j as usize) {
+                        r.saved = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.free_arcs.append(&mut self.pending_arcs);
+        self.free_left.append(&mut self.pending_left);
+        self.free_right.append(&mut self.pending_right);
+        self.searches_at_begin = self.searches;
+        self.restarts_at_begin = self.restarts;
+        self.journal.on = true;
+    }
+
+    /// Puts the network back as it was at the last commit.
+    pub fn rollback(&mut self) {
+        while let Some(u) = self.journal.undo.pop() {
+            match u {
+                Undo::Arc(a, old) => self.arcs[a as usize] = old,
+                Undo::ArcAdded => {
+                    self.arcs.pop();
+                }
+                Undo::ArcReused(a) => self.free_arcs.push(a),
+                Undo::Left(i, [supply, inflow, excess, p], alive) => {
+                    let l = &mut self.left[i as usize];
+                    (l.supply, l.inflow, l.excess, l.saved) = (supply, inflow, excess, false);
+                    l.alive = alive;
+                    self.left_potential[i as usize] = p;
+                }
+                Undo::LeftArcs(i, list) => self.left_arcs[i as usize] = list,
+                Undo::LeftAdded => {
+                    self.left.pop();
+                    self.left_arcs.pop();
+                    self.left_potential.pop();
+                }
+                Undo::LeftReused(i) => self.free_left.push(i),
+                Undo::Right(j, c) => {
+                    let r = &mut self.right[j as usize];
+                    (r.capacity, r.outflow, r.potential, r.excess, r.alive) =
+                        (c.capacity, c.outflow, c.potential, c.excess, c.alive);
+                    r.saved = false;
+                }
+                Undo::RightAdded => {
+                    self.right.pop();
+                }
+                Undo::RightReused(j) => self.free_right.push(j),
+                Undo::IntoPushed(j) => {
+                    self.right[j as usize].into.pop();
+                }
+                Undo::IntoRemoved(j, slot, e) => {
+                    put_back(&mut self.right[j as usize].into, slot, e)
+                }
+                Undo::IntoSet(j, slot, e) => self.right[j as usize].into[slot as usize] = e,
+                Undo::FlowingPushed(j) => {
+                    self.right[j as usize].flowing.pop();
+                }
+                Undo::FlowingRemoved(j, slot, a) => {
+                    put_back(&mut self.right[j as usize].flowing, slot, a);
+                }
+                Undo::BonusPushed(j) => {
+                    self.right[j as usize].bonus.pop();
+                }
+                Undo::BonusRemoved(j, slot, a) => {
+                    put_back(&mut self.right[j as usize].bonus, slot, a)
+                }
+                Undo::Bonus(b) => self.bonus = b,
+            }
+        }
+        self.pending_arcs.clear();
+        self.pending_left.clear();
+        self.pending_right.clear();
+        self.dirty.clear();
+        self.dirty_arcs.clear();
+        self.reprice.clear();
+        self.changed.clear();
+        self.searches = self.searches_at_begin;
+        self.restarts = self.restarts_at_begin;
+    }
+}
