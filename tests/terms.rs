@@ -3,56 +3,82 @@
 
 use duijie::solve::{verify, FlowSolver, LpBackend, LpSolver, Network, Solver};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 /// A random network of up to 4 left and 3 right nodes, with runs on some right nodes and two
-/// groups with floors.
+/// groups with floors; often the second right node has the first one's arcs and the second
+/// left node the first one's (so that the flow solver's reduction merges them), and sometimes
+/// the runs or the groups are left out.
 fn network() -> impl Strategy<Value = Network> {
     (
-        prop::collection::vec(0i64..4, 1..=4),
-        prop::collection::vec(0i64..4, 1..=3),
-        prop::collection::vec((any::<bool>(), 1i64..60), 12),
-        prop::collection::vec(prop::collection::vec(-40i64..40, 0..3), 3),
-        prop::collection::vec(prop::option::of(0u32..2), 4),
-        prop::collection::vec((0i64..4, 0i64..50), 2),
+        (
+            prop::collection::vec(0i64..4, 1..=4),
+            prop::collection::vec(0i64..4, 1..=3),
+            prop::collection::vec((any::<bool>(), 1i64..60), 12),
+            prop::collection::vec(prop::collection::vec(-40i64..40, 0..3), 3),
+            prop::collection::vec(prop::option::of(0u32..2), 4),
+            prop::collection::vec((0i64..4, 0i64..50), 2),
+        ),
+        (any::<bool>(), any::<bool>(), 0u8..4),
     )
-        .prop_map(|(supply, capacity, arcs, deltas, groups, floors)| {
-            let (n, m) = (supply.len(), capacity.len());
-            let mut net = Network {
-                start: vec![0],
-                ..Network::default()
-            };
-            for i in 0..n {
-                for j in 0..m {
-                    let (on, value) = arcs[i * 3 + j];
-                    if on {
-                        net.head.push(j as u32);
-                        net.value.push(value);
+        .prop_map(
+            |(
+                (supply, capacity, mut arcs, deltas, groups, floors),
+                (twin_right, twin_left, leave_out),
+            )| {
+                let (n, m) = (supply.len(), capacity.len());
+                if twin_right {
+                    for i in 0..4 {
+                        arcs[i * 3 + 1] = arcs[i * 3];
                     }
                 }
-                net.start.push(net.head.len() as u32);
-            }
-            // Runs: capacity split into up to three runs with falling deltas.
-            net.run_start.push(0);
-            for (j, &c) in capacity.iter().enumerate() {
-                let mut d = deltas[j].clone();
-                d.sort_unstable_by(|a, b| b.cmp(a));
-                let mut left = c;
-                for (k, &delta) in d.iter().enumerate() {
-                    let units = if k + 1 == d.len() { left } else { left.min(1) };
-                    net.runs.push((units, delta));
-                    left -= units;
+                if twin_left {
+                    for j in 0..3 {
+                        arcs[3 + j] = arcs[j];
+                    }
                 }
-                if d.is_empty() {
-                    net.runs.push((c, 0));
+                let mut net = Network {
+                    start: vec![0],
+                    ..Network::default()
+                };
+                for i in 0..n {
+                    for j in 0..m {
+                        let (on, value) = arcs[i * 3 + j];
+                        if on {
+                            net.head.push(j as u32);
+                            net.value.push(value);
+                        }
+                    }
+                    net.start.push(net.head.len() as u32);
                 }
-                net.run_start.push(net.runs.len() as u32);
-            }
-            net.group = groups[..n].iter().map(|g| g.unwrap_or(u32::MAX)).collect();
-            net.floors = floors;
-            net.supply = supply;
-            net.capacity = capacity;
-            net
-        })
+                // Runs: capacity split into up to three runs with falling deltas.
+                net.run_start.push(0);
+                for (j, &c) in capacity.iter().enumerate() {
+                    let mut d = deltas[j].clone();
+                    d.sort_unstable_by(|a, b| b.cmp(a));
+                    let mut left = c;
+                    for (k, &delta) in d.iter().enumerate() {
+                        let units = if k + 1 == d.len() { left } else { left.min(1) };
+                        net.runs.push((units, delta));
+                        left -= units;
+                    }
+                    if d.is_empty() {
+                        net.runs.push((c, 0));
+                    }
+                    net.run_start.push(net.runs.len() as u32);
+                }
+                net.group = groups[..n].iter().map(|g| g.unwrap_or(u32::MAX)).collect();
+                net.floors = floors;
+                if leave_out == 1 {
+                    (net.runs, net.run_start) = (Vec::new(), Vec::new());
+                } else if leave_out == 2 {
+                    (net.group, net.floors) = (Vec::new(), Vec::new());
+                }
+                net.supply = supply;
+                net.capacity = capacity;
+                net
+            },
+        )
 }
 
 /// The best worth over every integral flow, by enumeration.
@@ -93,14 +119,24 @@ fn brute_force(net: &Network) -> i128 {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
-    /// The LP backend finds the brute-force optimum, and its answer passes verification.
+    /// The LP backend and the flow solver (with and without its reduction, from the empty and
+    /// the greedy start) find the brute-force optimum, and their answers pass verification
+    /// with their duals (a proof of optimality).
     #[test]
-    fn lp_matches_brute_force(net in network()) {
+    fn solvers_match_brute_force(net in network()) {
         net.check().unwrap();
         let want = brute_force(&net);
-        let sol = LpSolver::new(LpBackend::Microlp).solve(&net).unwrap();
-        prop_assert_eq!(i128::from(sol.objective), want);
-        verify(&net, &sol).unwrap();
+        let lp = LpSolver::new(LpBackend::Microlp);
+        let flows = [(true, false), (false, false), (true, true), (false, true)].map(
+            |(reduce, warm_start)| FlowSolver { reduce, warm_start, ..FlowSolver::default() },
+        );
+        let solvers: [&dyn Solver; 5] = [&lp, &flows[0], &flows[1], &flows[2], &flows[3]];
+        for s in solvers {
+            let sol = s.solve(&net).unwrap();
+            prop_assert_eq!(i128::from(sol.objective), want, "{}", s.name());
+            prop_assert!(sol.duals.is_some() || s.name() != "flow");
+            verify(&net, &sol).unwrap();
+        }
     }
 }
 
@@ -287,6 +323,11 @@ proptest! {
             panic!("{v}\n{plan:#?}");
         }
         prop_assert_eq!(plan.objective, brute_force_with_terms(&instance));
+        let flow = solve_with(&instance, &eligibility, &FlowSolver::default()).unwrap();
+        if let Err(v) = check(&instance, &flow) {
+            panic!("{v}\n{flow:#?}");
+        }
+        prop_assert_eq!(flow.objective, plan.objective);
         prop_assert_eq!(instance.policy().has_terms(), plan.terms.is_some());
         if let Some(t) = plan.terms {
             prop_assert_eq!(i128::from(plan.objective), t.total());
@@ -295,4 +336,152 @@ proptest! {
             prop_assert!(u.reason != Reason::PolicyTradeoff || instance.policy().has_terms());
         }
     }
+}
+
+/// The objective with one more unit of need `i` forced in (a large bonus on its arcs).
+fn forced(net: &Network, i: usize, units: i64) -> i64 {
+    let mut net = net.clone();
+    let bonus = 1_000_000;
+    net.supply[i] = units;
+    for a in net.out(i) {
+        net.value[a] += bonus;
+    }
+    FlowSolver::default().solve(&net).unwrap().objective - bonus * units
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// With fairness terms, explanations stay checkable by re-solving: every unmet need's
+    /// trade-off is the change of the optimum when one more of its units is forced in (never a
+    /// gain); every bottleneck holds; shadow prices are the change with one more unit of
+    /// capacity (the resource's runs recomputed by the policy).
+    #[test]
+    fn explanations_with_terms_hold(data in instance(6, 4), terms in fairness()) {
+        use duijie::analysis::explain::{explain, Explainer};
+        use duijie::plan::Certificate;
+        let data = with_terms(data, terms);
+        let instance = Instance::from_data(&data).unwrap();
+        let e = Eligibility::build(&instance);
+        let sol = FlowSolver::default().solve(e.network()).unwrap();
+        let mut plan = duijie::Plan::from_solution(&instance, &e, &sol);
+        let ex = explain(&instance, &e, &sol).unwrap();
+        ex.attach(&instance, &mut plan);
+        check(&instance, &plan).unwrap();
+        let explainer = Explainer::new(&instance, &e, &sol).unwrap();
+        for u in &plan.unmet {
+            let i = instance.find_need(&u.need).unwrap();
+            let got: i64 = plan.assignments.iter().filter(|a| a.need == u.need).map(|a| a.quantity).sum();
+            if let Some(Certificate::Tradeoff { moves, net_value }) = explainer.tradeoff(i) {
+                prop_assert!(net_value <= 0, "{}: an optimal plan has no improving move", u.need);
+                prop_assert_eq!(&moves[0].need, &u.need);
+                prop_assert_eq!(forced(e.network(), i.get(), got + 1), plan.objective + net_value, "trade-off of {}", u.need);
+            } else {
+                // No trade-off: no plan serves one more unit.
+                prop_assert!(u.reason != Reason::PolicyTradeoff, "{} beside room has a trade-off", u.need);
+            }
+            if let Some(Certificate::Bottleneck { demand, capacity, .. }) = &u.certificate {
+                prop_assert!(demand > capacity);
+            }
+        }
+        for (j, r) in instance.resources().iter().enumerate() {
+            let mut more = data.clone();
+            let k = more.resources.iter().position(|x| x.id == r.id).unwrap();
+            more.resources[k].capacity += 1;
+            let bigger = Instance::from_data(&more).unwrap();
+            let optimum = duijie::solve(&bigger).unwrap().objective;
+            prop_assert_eq!(optimum - plan.objective, ex.shadow_prices[j], "shadow price of {}", r.id);
+        }
+    }
+}
+
+/// Steps at c, 2c, 3c, … units, each unit from the k-th step on costing k (c = 1 and 2), give
+/// a load vector that no other plan with the optimum's pairs' value beats in maximum load (by
+/// the semi-matching result, such steps are optimal for every Lp norm at once). Checked by
+/// enumerating every plan of small all-member instances, where the steps leave the pairs'
+/// value at the optimum without them (else the instance is skipped: the steps traded value).
+#[test]
+fn rising_steps_minimise_the_maximum_load() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut checked = 0;
+    for round in 0..400 {
+        let mut data = instance(5, 3).new_tree(&mut runner).unwrap().current();
+        for r in &mut data.resources {
+            r.kind = Kind::Member;
+        }
+        let Ok(plain) = Instance::from_data(&data) else {
+            continue;
+        };
+        let c = 1 + round % 2;
+        let mut per = PerKind::default();
+        per[Kind::Member] = (1..=12)
+            .map(|k| LoadStep {
+                after: k * c,
+                penalty: k,
+            })
+            .collect();
+        data.policy.load_steps = Some(per);
+        let fair = Instance::from_data(&data).unwrap();
+        let plan = duijie::solve(&fair).unwrap();
+        let best = duijie::solve(&plain).unwrap().objective;
+        let Some(terms) = plan.terms else { continue };
+        if terms.assignments != best {
+            continue;
+        }
+        let mut load: BTreeMap<&str, i64> = BTreeMap::new();
+        for a in &plan.assignments {
+            *load.entry(a.resource.as_str()).or_default() += a.quantity;
+        }
+        let max_load = load.values().copied().max().unwrap_or(0);
+        assert_eq!(Some(max_load), least_max_load(&fair, best), "{data:#?}");
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} instances checked");
+}
+
+/// The least maximum resource load over the integral plans whose pairs' value is `value`.
+fn least_max_load(instance: &Instance, value: i64) -> Option<i64> {
+    let mut pairs = Vec::new();
+    for (i, n) in instance.needs().iter().enumerate() {
+        for (j, r) in instance.resources().iter().enumerate() {
+            if let Ok((_, v)) = may_serve(instance, n, r) {
+                pairs.push((i, j, v));
+            }
+        }
+    }
+    fn go(
+        pairs: &[(usize, usize, i64)],
+        left: &mut [i64],
+        room: &mut [i64],
+        load: &mut [i64],
+        value: i64,
+        want: i64,
+    ) -> Option<i64> {
+        let Some((&(i, j, v), rest)) = pairs.split_first() else {
+            return (value == want).then(|| load.iter().copied().max().unwrap_or(0));
+        };
+        let mut best: Option<i64> = None;
+        for x in 0..=left[i].min(room[j]) {
+            (left[i], room[j], load[j]) = (left[i] - x, room[j] - x, load[j] + x);
+            if let Some(b) = go(rest, left, room, load, value + x * v, want) {
+                best = Some(best.map_or(b, |c| c.min(b)));
+            }
+            (left[i], room[j], load[j]) = (left[i] + x, room[j] + x, load[j] - x);
+        }
+        best
+    }
+    let mut left: Vec<i64> = instance
+        .needs()
+        .iter()
+        .map(|n| i64::from(n.quantity))
+        .collect();
+    let mut room: Vec<i64> = instance
+        .resources()
+        .iter()
+        .map(|r| i64::from(r.capacity))
+        .collect();
+    let mut load = vec![0; room.len()];
+    go(&pairs, &mut left, &mut room, &mut load, 0, value)
 }

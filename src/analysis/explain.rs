@@ -310,10 +310,19 @@ impl<'a> Residual<'a> {
 
     /// Dijkstra over reduced costs from `source`, leaving out the unserved arc of need `skip`,
     /// until `stop`'s distance is final (or every node is settled). Records in `pred` the arc
-    /// each node was reached by (`u32::MAX` for the source).
-    fn dijkstra(&self, s: &mut Search, source: usize, skip: Option<usize>, stop: Option<usize>) {
+    /// each node was reached by (`u32::MAX` for the source). Gives up (`false`) before
+    /// settling more than `budget` nodes.
+    fn dijkstra(
+        &self,
+        s: &mut Search,
+        source: usize,
+        skip: Option<usize>,
+        stop: Option<usize>,
+        budget: usize,
+    ) -> bool {
         s.reset();
         s.lower(source, 0, u32::MAX);
+        let mut settled = 0usize;
         while let Some(Reverse((d, v))) = s.heap.pop() {
             let v = v as usize;
             if s.done[v] || d > s.dist[v] {
@@ -324,11 +333,16 @@ impl<'a> Residual<'a> {
             if stop.is_some_and(|t| s.dist[t] <= d) {
                 break;
             }
+            if settled == budget {
+                return false;
+            }
+            settled += 1;
             s.done[v] = true;
             self.out_arcs(v, skip, &mut |_, to, c, arc| {
                 s.lower(to, d + c, arc);
             });
         }
+        true
     }
 }
 
@@ -386,6 +400,10 @@ impl Search {
         true
     }
 }
+
+/// With fairness terms, the bulk certificates give up on a need (no certificate) when its
+/// bottleneck passes this many needs and its trade-off search this many settled nodes.
+const TERMS_BUDGET: usize = 256;
 
 /// Bottleneck search stops looking for a small certificate after this many needs, and tries
 /// a trade-off first.
@@ -487,8 +505,12 @@ impl<'a> Explainer<'a> {
         )
     }
 
-    /// The certificates of all needs, in need order. Certificates do not depend on each
-    /// other: two halves, each with its own work arrays, on two threads when allowed.
+    /// The certificates of all needs, in need order. With fairness terms, only of the needs
+    /// whose servers are all full, and only where a bottleneck of at most 256 needs or a
+    /// trade-off search of at most 256 nodes finds one; [`Explainer::certificate`] gives
+    /// any need's without limits.
+    /// Certificates do not depend on each other: two halves, each with its own work arrays, on
+    /// two threads when allowed.
     pub fn certificates(&self) -> Vec<Option<Certificate>> {
         let n = self.instance.needs().len();
         let (instance, r) = (self.instance, &self.r);
@@ -511,7 +533,8 @@ impl<'a> Explainer<'a> {
     pub fn tradeoff(&self, need: NeedIdx) -> Option<Certificate> {
         let i = need.get();
         let s = &mut self.search.borrow_mut();
-        (self.r.served[i] < self.r.net.supply[i]).then(|| tradeoff(self.instance, &self.r, s, i))?
+        (self.r.served[i] < self.r.net.supply[i])
+            .then(|| tradeoff(self.instance, &self.r, s, i, usize::MAX))?
     }
 
     /// Shadow prices of all resources and the ranked recruitment advice, from one search.
@@ -523,7 +546,7 @@ impl<'a> Explainer<'a> {
         // One search from T: the cheapest way to bring one more unit to each node (from an
         // unserved unit or a unit some resource gives back, and so on).
         let search = &mut self.search.borrow_mut();
-        r.dijkstra(search, r.sink(), None, None);
+        r.dijkstra(search, r.sink(), None, None, usize::MAX);
         // One more unit of capacity at j is a new arc j → T worth the marginal of its next unit.
         let shadow_prices = (0..m)
             .map(|j| {
@@ -591,18 +614,50 @@ fn certificates_in(
     range: std::ops::Range<usize>,
 ) -> Vec<Option<Certificate>> {
     let mut s = Search::new(r.pi.len());
-    range.map(|i| certify(instance, r, &mut s, i)).collect()
+    // With fairness terms a trade-off search settles every node closer than the cycle's
+    // cost, most of a district when that cost is a load penalty: a need left beside a
+    // resource with room (`policy_tradeoff`) is certified only on demand, the others within a
+    // budget.
+    let terms = r.net.has_terms();
+    range
+        .map(|i| {
+            let beside_room = || {
+                r.net
+                    .out(i)
+                    .any(|a| r.next_delta[r.net.head[a] as usize].is_some())
+            };
+            if !terms {
+                certify(instance, r, &mut s, i)
+            } else if beside_room() {
+                None
+            } else {
+                certify_within(instance, r, &mut s, i, TERMS_BUDGET)
+            }
+        })
+        .collect()
 }
 
 /// See [`Explainer::certificate`].
 fn certify(instance: &Instance, r: &Residual<'_>, s: &mut Search, i: usize) -> Option<Certificate> {
+    certify_within(instance, r, s, i, usize::MAX)
+}
+
+/// As [`certify`], giving up (`None`) when a bottleneck would pass `budget` needs and a
+/// trade-off search would settle more than `budget` nodes.
+fn certify_within(
+    instance: &Instance,
+    r: &Residual<'_>,
+    s: &mut Search,
+    i: usize,
+    budget: usize,
+) -> Option<Certificate> {
     let net = r.net;
     if r.served[i] >= net.supply[i] || net.out(i).is_empty() {
         return None;
     }
     bottleneck(instance, r, s, i, SMALL_BOTTLENECK)
-        .or_else(|| tradeoff(instance, r, s, i))
-        .or_else(|| bottleneck(instance, r, s, i, usize::MAX))
+        .or_else(|| tradeoff(instance, r, s, i, budget))
+        .or_else(|| bottleneck(instance, r, s, i, budget))
 }
 
 /// Grows the needs reachable from `i0` (a need brings all resources that may serve it; a
@@ -673,28 +728,27 @@ fn tradeoff(
     r: &Residual<'_>,
     search: &mut Search,
     i0: usize,
+    budget: usize,
 ) -> Option<Certificate> {
     let net = r.net;
     let (n, m) = (net.supply.len(), net.capacity.len());
-    let t = r.sink();
-    r.dijkstra(search, i0, Some(i0), Some(t));
-    let d = search.dist[t];
+    // The cycle closes through i0's unserved arc backwards (one unserved unit fewer), from
+    // the node that arc leads to: T, or i0's group (whose other needs may leave a unit
+    // unserved in its place, the group's total unchanged).
+    let via = r.unserved_node(i0);
+    if !r.dijkstra(search, i0, Some(i0), Some(via), budget) {
+        return None;
+    }
+    let d = search.dist[via];
     if d == i64::MAX {
         return None;
     }
-    // Closing the cycle: one unserved unit of i0 fewer (through its group's arc, if any).
-    let via = r.unserved_node(i0);
-    let close = if via == t {
-        r.pi[t] - r.pi[i0]
-    } else {
-        let c = r.group_down[via - n - m]?;
-        -c - r.pi[via] + r.pi[t] + r.pi[via] - r.pi[i0]
-    };
-    // The path back from T: each need on it enters from a resource (giving up a unit there) or
-    // from unserved, and leaves to a resource (taking a unit) or to unserved.
+    let close = r.pi[via] - r.pi[i0];
+    // The path back from its end: each need on it enters from a resource (giving up a unit
+    // there) or from unserved, and leaves to a resource (taking a unit) or to unserved.
     let arcs = net.arcs();
-    let mut nodes = vec![t];
-    let mut v = t;
+    let mut nodes = vec![via];
+    let mut v = via;
     while v != i0 {
         let a = search.pred[v] as usize;
         v = if a < arcs {
@@ -710,10 +764,18 @@ fn tradeoff(
             } else {
                 i
             }
-        } else if a < arcs + n + m {
-            n + (a - arcs - n)
         } else {
-            n + m + (a - arcs - n - m)
+            // A run arc (resource and T) or a group's arc (group and T), either way.
+            let end = if a < arcs + n + m {
+                n + (a - arcs - n)
+            } else {
+                n + m + (a - arcs - n - m)
+            };
+            if v == end {
+                r.sink()
+            } else {
+                end
+            }
         };
         nodes.push(v);
     }

@@ -124,7 +124,10 @@ impl FlowSolver {
             start: Vec::with_capacity(net.supply.len() + 1),
             head: Vec::new(),
             value: Vec::new(),
-            ..Network::default()
+            runs: net.runs.clone(),
+            run_start: net.run_start.clone(),
+            group: net.group.clone(),
+            floors: net.floors.clone(),
         };
         let mut original = Vec::new();
         copy.start.push(0);
@@ -144,14 +147,8 @@ impl FlowSolver {
             flow[original[k as usize]] = x;
         }
         let mut d = sol.duals;
-        complete_duals(
-            net,
-            &mut d.left,
-            &mut d.right,
-            |i| net.supply[i] > 0,
-            |j| net.capacity[j] > 0,
-        );
-        let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+        complete_duals(net, &mut d, |i| net.supply[i] > 0, |j| net.capacity[j] > 0);
+        let objective = net.objective(&flow);
         Ok(Solution {
             flow,
             objective,
@@ -175,7 +172,7 @@ impl FlowSolver {
     }
 
     fn run<C: Cost>(&self, mut s: Simplex<C>) -> Result<(Network, TreeSolution), SolveError> {
-        if self.warm_start {
+        if self.warm_start && !s.terms.any() {
             s.greedy_tree();
         } else {
             s.empty_tree();
@@ -202,14 +199,25 @@ struct Simplex<C> {
     n: usize,
     supply: Vec<i64>,
     capacity: Vec<i64>,
+    /// The network's runs and floors, given back as they came.
+    terms: Terms,
     // Arcs. Run `first[i]..first[i + 1]` holds need i's arcs to resources, then its unserved
-    // arc to T; arcs `csr + j` are the capacity arcs.
+    // arc to its group's node, or to T; arcs `csr + b` are the bounded arcs into T: each
+    // resource's (one per run with units, or one for its capacity), then each group's two.
     first: Vec<u32>,
     /// Head of each arc in the run, as a current node number.
     head: Vec<u32>,
     /// Cost of each arc in the run (−value; 0 for unserved arcs).
     cost: Vec<C>,
-    /// State of each capacity arc: `LOWER`, `TREE` or `UPPER`.
+    /// Original tail node of each bounded arc (a resource or a group).
+    bound_tail: Vec<u32>,
+    /// Capacity of each bounded arc.
+    bound_cap: Vec<i64>,
+    /// Cost of each bounded arc (−delta of a run; 0 or the bonus for a group).
+    bound_cost: Vec<i64>,
+    /// First bounded arc of each resource and group (`m + groups + 1` offsets).
+    bound_start: Vec<u32>,
+    /// State of each bounded arc: `LOWER`, `TREE` or `UPPER`.
     cap_state: Vec<i8>,
     /// Number of arcs in the runs (`first[n]`).
     csr: usize,
@@ -262,6 +270,29 @@ struct Pivot {
     leaves: bool,
 }
 
+/// The parts of a network beyond its arcs: runs of the right nodes, groups of the left nodes
+/// and their floors (see [`Network`]).
+#[derive(Default)]
+struct Terms {
+    runs: Vec<(i64, i64)>,
+    run_start: Vec<u32>,
+    group: Vec<u32>,
+    floors: Vec<(i64, i64)>,
+}
+
+impl Terms {
+    fn any(&self) -> bool {
+        !self.run_start.is_empty() || !self.floors.is_empty()
+    }
+
+    fn group_of(&self, i: usize) -> Option<usize> {
+        self.group
+            .get(i)
+            .filter(|&&g| g != super::network::NO_GROUP)
+            .map(|&g| g as usize)
+    }
+}
+
 impl<C: Cost> Simplex<C> {
     /// Takes the network over: each need's run gets its unserved arc appended in place, heads
     /// become node numbers and values become costs. [`Simplex::finish`] undoes all of it.
@@ -272,12 +303,58 @@ impl<C: Cost> Simplex<C> {
             start,
             mut head,
             value,
-            ..
+            runs,
+            run_start,
+            group,
+            floors,
         } = net;
-        let (n, m) = (supply.len(), capacity.len());
-        let nodes = n + m + 1;
-        let root = (n + m) as u32;
+        let terms = Terms {
+            runs,
+            run_start,
+            group,
+            floors,
+        };
+        let (n, m, groups) = (supply.len(), capacity.len(), terms.floors.len());
+        let nodes = n + m + groups + 1;
+        let root = (n + m + groups) as u32;
         let csr = head.len() + n;
+        // Bounded arcs into T: a resource's runs (cost −delta), or its capacity at cost 0; a
+        // group's unserved units beyond `demand − floor` cost the bonus each (first arc,
+        // uncapacitated: no more than `floor` can pass), the others nothing (second arc).
+        let (mut bound_tail, mut bound_cap, mut bound_cost) = (Vec::new(), Vec::new(), Vec::new());
+        let mut bound_start = Vec::with_capacity(m + groups + 1);
+        bound_start.push(0u32);
+        for j in 0..m {
+            if let Some(&[lo, hi]) = terms.run_start.get(j..=j + 1) {
+                for &(units, delta) in &terms.runs[lo as usize..hi as usize] {
+                    if units > 0 {
+                        bound_tail.push((n + j) as u32);
+                        bound_cap.push(units);
+                        bound_cost.push(-delta);
+                    }
+                }
+            }
+            if bound_tail.len() == bound_start[j] as usize {
+                bound_tail.push((n + j) as u32);
+                bound_cap.push(capacity[j]);
+                bound_cost.push(0);
+            }
+            bound_start.push(bound_tail.len() as u32);
+        }
+        let mut demand = vec![0i64; groups];
+        for (i, &s) in supply.iter().enumerate() {
+            if let Some(g) = terms.group_of(i) {
+                demand[g] += s;
+            }
+        }
+        for (g, &(floor, bonus)) in terms.floors.iter().enumerate() {
+            let v = (n + m + g) as u32;
+            bound_tail.extend([v, v]);
+            bound_cap.extend([INF, (demand[g] - floor).max(0)]);
+            bound_cost.extend([bonus, 0]);
+            bound_start.push(bound_tail.len() as u32);
+        }
+        let bounded = bound_tail.len();
         // Costs in the runs' order (`C` holds every −value: the caller checked).
         let mut cost: Vec<C> = Vec::with_capacity(csr);
         for i in 0..n {
@@ -292,7 +369,7 @@ impl<C: Cost> Simplex<C> {
         // Move each run up by its need's index, last need first, so nothing is overwritten.
         for i in (0..n).rev() {
             let (lo, hi) = (start[i] as usize, start[i + 1] as usize);
-            head[hi + i] = root;
+            head[hi + i] = terms.group_of(i).map_or(root, |g| (n + m + g) as u32);
             for a in (lo..hi).rev() {
                 head[a + i] = n as u32 + head[a];
             }
@@ -301,15 +378,20 @@ impl<C: Cost> Simplex<C> {
         for (i, f) in first.iter_mut().enumerate() {
             *f += i as u32;
         }
-        let block = (((csr + m) as f64).sqrt() * BLOCK_FACTOR) as usize;
+        let block = (((csr + bounded) as f64).sqrt() * BLOCK_FACTOR) as usize;
         Simplex {
             n,
             supply,
             capacity,
+            terms,
             first,
             head,
             cost,
-            cap_state: vec![LOWER; m],
+            bound_tail,
+            bound_cap,
+            bound_cost,
+            bound_start,
+            cap_state: vec![LOWER; bounded],
             csr,
             label: (0..nodes as u32).collect(),
             pi: vec![0; nodes],
@@ -328,12 +410,12 @@ impl<C: Cost> Simplex<C> {
             next_run: 0,
             dirty: Vec::new(),
             walked: 0,
-            renumber_at: RENUMBER_AFTER * (csr + m + nodes) as u64,
+            renumber_at: RENUMBER_AFTER * (csr + bounded + nodes) as u64,
         }
     }
 
     fn arcs(&self) -> usize {
-        self.csr + self.capacity.len()
+        self.csr + self.bound_cap.len()
     }
 
     fn nodes(&self) -> usize {
@@ -342,6 +424,11 @@ impl<C: Cost> Simplex<C> {
 
     fn m(&self) -> usize {
         self.capacity.len()
+    }
+
+    /// Number of bounded arcs.
+    fn bounded(&self) -> usize {
+        self.bound_cap.len()
     }
 
     /// The need whose run holds arc `k < csr`.
@@ -353,19 +440,23 @@ impl<C: Cost> Simplex<C> {
         self.first[i + 1] as usize - 1
     }
 
-    fn capacity_arc(&self, j: usize) -> usize {
-        self.csr + j
+    /// The first bounded arc of resource or group node `v − n`.
+    fn capacity_arc(&self, v: usize) -> usize {
+        self.csr + self.bound_start[v] as usize
     }
 
     fn cap_of(&self, arc: u32) -> i64 {
         match (arc as usize).checked_sub(self.csr) {
-            Some(j) => self.capacity[j],
+            Some(b) => self.bound_cap[b],
             None => INF,
         }
     }
 
     fn cost_of(&self, arc: u32) -> i64 {
-        self.cost.get(arc as usize).map_or(0, |&c| c.into())
+        match (arc as usize).checked_sub(self.csr) {
+            Some(b) => self.bound_cost[b],
+            None => self.cost[arc as usize].into(),
+        }
     }
 
     /// Both ends of an arc, as current node numbers.
@@ -373,13 +464,33 @@ impl<C: Cost> Simplex<C> {
         if arc < self.csr {
             (self.label[self.need_of(arc)], self.head[arc])
         } else {
-            (self.label[self.n + arc - self.csr], self.root)
+            (
+                self.label[self.bound_tail[arc - self.csr] as usize],
+                self.root,
+            )
         }
     }
 
-    /// The tree that serves nothing: every need sends its supply to `T` unserved.
+    /// The tree that serves nothing: every need sends its supply unserved, to `T` or to its
+    /// group, and each group passes it on (its free arc full, outside the tree; the rest on
+    /// its uncapacitated arc). Resources hang by their first bounded arc, empty.
     fn empty_tree(&mut self) {
-        let n = self.n;
+        let (n, m) = (self.n, self.m());
+        let mut flow: Vec<i64> = (0..self.nodes() - 1)
+            .map(|v| if v < n { self.supply[v] } else { 0 })
+            .collect();
+        for i in 0..n {
+            if let Some(g) = self.terms.group_of(i) {
+                flow[n + m + g] += self.supply[i];
+            }
+        }
+        for g in 0..self.terms.floors.len() {
+            let free = self.capacity_arc(m + g) + 1 - self.csr;
+            if self.bound_cap[free] > 0 {
+                self.cap_state[free] = UPPER;
+                flow[n + m + g] -= self.bound_cap[free];
+            }
+        }
         let parent_arc: Vec<usize> = (0..self.nodes() - 1)
             .map(|v| {
                 if v < n {
@@ -388,9 +499,6 @@ impl<C: Cost> Simplex<C> {
                     self.capacity_arc(v - n)
                 }
             })
-            .collect();
-        let flow: Vec<i64> = (0..self.nodes() - 1)
-            .map(|v| if v < n { self.supply[v] } else { 0 })
             .collect();
         self.install_tree(&parent_arc, &flow);
     }
@@ -594,10 +702,10 @@ impl<C: Cost> Simplex<C> {
                 },
             )
         } else {
-            let j = arc_u - self.csr;
-            let v = self.label[n + j];
-            let c =
-                i64::from(self.cap_state[j]) * (self.pi[v as usize] - self.pi[self.root as usize]);
+            let b = arc_u - self.csr;
+            let v = self.label[self.bound_tail[b] as usize];
+            let c = i64::from(self.cap_state[b])
+                * (self.bound_cost[b] + self.pi[v as usize] - self.pi[self.root as usize]);
             let e = Entering {
                 arc,
                 source: v,
@@ -614,7 +722,7 @@ impl<C: Cost> Simplex<C> {
     /// `MAX_BLOCKS` blocks), enter the best and keep the next `list`.
     fn entering_arc(&mut self) -> Option<Entering> {
         let n = self.n;
-        let runs = n + self.m().div_ceil(CHUNK);
+        let runs = n + self.bounded().div_ceil(CHUNK);
         let keep = self.list + 1;
         let mut cands = std::mem::take(&mut self.candidates);
         cands.retain_mut(|c| {
@@ -655,13 +763,14 @@ impl<C: Cost> Simplex<C> {
                 count += hi - lo;
             } else {
                 let lo = (r - n) * CHUNK;
-                let hi = (lo + CHUNK).min(self.m());
+                let hi = (lo + CHUNK).min(self.bounded());
                 let pi_t = self.pi[self.root as usize];
-                for j in lo..hi {
-                    let v = self.label[n + j];
-                    let c = i64::from(self.cap_state[j]) * (self.pi[v as usize] - pi_t);
+                for b in lo..hi {
+                    let v = self.label[self.bound_tail[b] as usize];
+                    let c = i64::from(self.cap_state[b])
+                        * (self.bound_cost[b] + self.pi[v as usize] - pi_t);
                     if c < bound {
-                        add(&mut cands, &mut bound, (c, (self.csr + j) as u32, r as u32));
+                        add(&mut cands, &mut bound, (c, (self.csr + b) as u32, r as u32));
                     }
                 }
                 count += hi - lo;
@@ -1049,13 +1158,31 @@ impl<C: Cost> Simplex<C> {
             }
         }
         flow.sort_unstable();
+        // Duals from potentials: a group's price is how much less its node's potential is
+        // than T's (none when it is more: its free arc has room); runs allow negative prices.
         let t = self.pi[self.root as usize];
+        let m = self.m();
+        let below_t: Vec<i64> = (0..self.terms.floors.len())
+            .map(|g| self.pi[self.label[n + m + g] as usize].min(t))
+            .collect();
         let left: Vec<i64> = (0..n)
-            .map(|i| self.pi[self.label[i] as usize] - t)
+            .map(|i| {
+                let to = self.terms.group_of(i).map_or(t, |g| below_t[g]);
+                self.pi[self.label[i] as usize] - to
+            })
             .collect();
-        let right: Vec<i64> = (0..self.m())
-            .map(|j| (t - self.pi[self.label[n + j] as usize]).max(0))
+        let runs = !self.terms.run_start.is_empty();
+        let right: Vec<i64> = (0..m)
+            .map(|j| {
+                let w = t - self.pi[self.label[n + j] as usize];
+                if runs {
+                    w
+                } else {
+                    w.max(0)
+                }
+            })
             .collect();
+        let group: Vec<i64> = below_t.iter().map(|&p| t - p).collect();
         let mut original = vec![0u32; self.nodes()];
         for (v, &l) in self.label.iter().enumerate() {
             original[l as usize] = v as u32;
@@ -1063,6 +1190,7 @@ impl<C: Cost> Simplex<C> {
         let Simplex {
             supply,
             capacity,
+            terms,
             mut first,
             mut head,
             cost,
@@ -1086,15 +1214,14 @@ impl<C: Cost> Simplex<C> {
             start: first,
             head,
             value,
-            ..Network::default()
+            runs: terms.runs,
+            run_start: terms.run_start,
+            group: terms.group,
+            floors: terms.floors,
         };
         let sol = TreeSolution {
             flow,
-            duals: Duals {
-                left,
-                right,
-                group: Vec::new(),
-            },
+            duals: Duals { left, right, group },
             stats: Stats::default(),
         };
         (net, sol)

@@ -105,29 +105,34 @@ pub trait Solver {
 
 /// Prices the nodes that took no part in a solve so that every arc is dual feasible without
 /// changing the dual objective. A resource that took no part either has no capacity (its price
-/// is the largest value of its arcs, which costs nothing) or no arc from a need with supply
-/// (price 0). A need that took no part gets the least price that covers its arcs: 0 when it has
-/// supply, since then all its arcs lead to resources without capacity.
+/// is the largest value of its arcs with its needs' group prices, which costs nothing) or no
+/// arc from a need with supply (the price at which its first run earns nothing: 0 without
+/// runs). A need that took no part gets the least price that covers its arcs: 0 when it has
+/// supply, since then all its arcs lead to resources without capacity. Group prices are kept.
 pub(crate) fn complete_duals(
     net: &Network,
-    left: &mut [i64],
-    right: &mut [i64],
+    d: &mut Duals,
     need_took_part: impl Fn(usize) -> bool,
     resource_took_part: impl Fn(usize) -> bool,
 ) {
+    let group = |i: usize| net.group_of(i).map_or(0, |g| d.group[g]);
     for j in (0..net.capacity.len()).filter(|&j| !resource_took_part(j)) {
-        right[j] = 0;
+        d.right[j] = -net.runs_of(j).iter().next().map_or(0, |r| r.1.max(0));
     }
-    for a in 0..net.arcs() {
-        let j = net.head[a] as usize;
-        if !resource_took_part(j) && net.capacity[j] == 0 {
-            right[j] = right[j].max(net.value[a]);
+    for i in 0..net.supply.len() {
+        let r = group(i);
+        for a in net.out(i) {
+            let j = net.head[a] as usize;
+            if !resource_took_part(j) && net.capacity[j] == 0 {
+                d.right[j] = d.right[j].max(net.value[a] + r);
+            }
         }
     }
     for i in (0..net.supply.len()).filter(|&i| !need_took_part(i)) {
-        left[i] = net
+        let r = group(i);
+        d.left[i] = net
             .out(i)
-            .map(|a| net.value[a] - right[net.head[a] as usize])
+            .map(|a| net.value[a] + r - d.right[net.head[a] as usize])
             .fold(0, i64::max);
     }
 }

@@ -106,6 +106,13 @@ impl Network {
         total
     }
 
+    /// [`Network::objective_of`] in `i64`, as a solution states it (a network that passed
+    /// [`Network::check`] keeps every flow's worth in range; beyond it, saturated).
+    pub(crate) fn objective(&self, flow: &[i64]) -> i64 {
+        let w = self.objective_of(flow);
+        i64::try_from(w).unwrap_or(if w < 0 { i64::MIN } else { i64::MAX })
+    }
+
     /// Checks the shape and the numeric range: every total, potential and objective must fit
     /// comfortably in `i64` (a quarter of its range).
     ///

@@ -186,6 +186,11 @@ impl Reduction {
         // as many arcs into a class as the class has members, the same for every need), in the
         // same pass, with the groups for classes; if a group does not hold up, again below.
         let need_key = |h: u64, count: u32| (count > 0).then_some((h, count));
+        // Needs merge only within their group (of a community floor).
+        let in_group = |h: u64, i: usize| match net.group_of(i) {
+            Some(g) => mix(h, g as u64),
+            None => h,
+        };
         let mut keys_of_needs: Vec<Option<(u64, u32)>> = vec![None; n];
         let mut differs = vec![false; m];
         let mut seen_by = vec![NONE; m];
@@ -207,7 +212,7 @@ impl Reduction {
                 h = h.wrapping_add(spread(group[j], v));
                 count += 1;
             }
-            keys_of_needs[i] = need_key(h, count);
+            keys_of_needs[i] = need_key(in_group(h, i), count);
         }
         drop((seen_by, seen_value));
         let (resource_class, rc) = classes(&keys, |r, j| first_of[j] as usize == r && !differs[j]);
@@ -218,7 +223,7 @@ impl Reduction {
                     h = h.wrapping_add(spread(resource_class[j], v));
                     count += 1;
                 }
-                keys_of_needs[i] = need_key(h, count);
+                keys_of_needs[i] = need_key(in_group(h, i), count);
             }
         }
         drop((keys, group, first_of, differs, degree));
@@ -234,6 +239,7 @@ impl Reduction {
                 first_need = r as u32;
             }
             marks.mark(net, &resource_class, i) == first_count
+                && net.group_of(i) == net.group_of(r)
                 && net.out(i).all(|a| {
                     let c = resource_class[net.head[a] as usize];
                     c == NONE
@@ -249,8 +255,24 @@ impl Reduction {
             start: Vec::with_capacity(nc + 1),
             head: Vec::new(),
             value: Vec::new(),
+            floors: net.floors.clone(),
             ..Network::default()
         };
+        if !net.run_start.is_empty() {
+            let (start, members) = members(&resource_class, rc);
+            reduced.run_start.push(0);
+            for c in 0..rc {
+                let list = &members[start[c] as usize..start[c + 1] as usize];
+                let from = reduced.runs.len();
+                for (_, units, delta) in merged_runs(net, list) {
+                    match reduced.runs[from..].last_mut() {
+                        Some(last) if last.1 == delta => last.0 += units,
+                        _ => reduced.runs.push((units, delta)),
+                    }
+                }
+                reduced.run_start.push(reduced.runs.len() as u32);
+            }
+        }
         for (j, &c) in resource_class.iter().enumerate() {
             if c != NONE {
                 reduced.capacity[c as usize] += net.capacity[j];
@@ -264,6 +286,9 @@ impl Reduction {
                     first[c as usize] = i as u32;
                 }
             }
+        }
+        if !net.group.is_empty() {
+            reduced.group = first.iter().map(|&i| net.group[i as usize]).collect();
         }
         // Each class's arcs: its first need's arcs, one per resource class at the best value,
         // in the order of first appearance.
@@ -338,15 +363,33 @@ impl Reduction {
             }
         }
         drop((red, red_flow));
-        // Resource classes: each member takes its capacity from the pieces in turn.
+        // Resource classes: each member takes its load (see `member_loads`) from the pieces in
+        // turn.
         pieces.sort_unstable_by_key(|p| (p.0, p.1));
         let (start, resources) = members(&resource_class, resource_classes);
+        let mut load = vec![0i64; m];
+        {
+            let mut k = 0;
+            for c in 0..resource_classes {
+                let mut total = 0;
+                while k < pieces.len() && pieces[k].0 as usize == c {
+                    total += pieces[k].2;
+                    k += 1;
+                }
+                let list = &resources[start[c] as usize..start[c + 1] as usize];
+                for (j, units, _) in merged_runs(net, list) {
+                    let x = units.min(total);
+                    load[j as usize] += x;
+                    total -= x;
+                }
+            }
+        }
         let mut flow = vec![0i64; net.arcs()];
         let mut k = 0;
         for c in 0..resource_classes {
             let mut members = resources[start[c] as usize..start[c + 1] as usize].iter();
             let mut member = members.next();
-            let mut room = member.map_or(0, |&j| net.capacity[j as usize]);
+            let mut room = member.map_or(0, |&j| load[j as usize]);
             while k < pieces.len() && pieces[k].0 as usize == c {
                 let (_, i, mut x, v) = pieces[k];
                 while x > 0 {
@@ -364,39 +407,39 @@ impl Reduction {
                     room -= y;
                     if room == 0 {
                         member = members.next();
-                        room = member.map_or(0, |&j| net.capacity[j as usize]);
+                        room = member.map_or(0, |&j| load[j as usize]);
                     }
                 }
                 k += 1;
             }
         }
         drop(pieces);
-        let objective = flow.iter().zip(&net.value).map(|(x, v)| x * v).sum();
+        let objective = net.objective(&flow);
         let duals = {
-            let mut left: Vec<i64> = (0..n)
+            let left: Vec<i64> = (0..n)
                 .map(|i| match need_class[i] {
                     NONE => 0,
                     c => d.left[c as usize],
                 })
                 .collect();
-            let mut right: Vec<i64> = (0..m)
+            let right: Vec<i64> = (0..m)
                 .map(|j| match resource_class[j] {
                     NONE => 0,
                     c => d.right[c as usize],
                 })
                 .collect();
+            let mut duals = Duals {
+                left,
+                right,
+                group: d.group,
+            };
             complete_duals(
                 net,
-                &mut left,
-                &mut right,
+                &mut duals,
                 |i| need_class[i] != NONE,
                 |j| resource_class[j] != NONE,
             );
-            Duals {
-                left,
-                right,
-                group: Vec::new(),
-            }
+            duals
         };
         Solution {
             flow,
@@ -405,6 +448,28 @@ impl Reduction {
             stats,
         }
     }
+}
+
+/// The runs of a class's `members` as one list of `(member, units, delta)`, best delta first
+/// (each member's own runs stay in order, members in index order on ties). A class takes its
+/// load from this list in order: by concavity that is the best split of any load over the
+/// members, each member's share is a prefix of its own runs, and a class of k equal members
+/// takes each step k times. Without runs, each member's capacity at delta 0: members are
+/// filled in index order.
+fn merged_runs(net: &Network, members: &[u32]) -> Vec<(u32, i64, i64)> {
+    let mut list: Vec<(u32, i64, i64)> = members
+        .iter()
+        .flat_map(|&j| {
+            let runs = net.runs_of(j as usize);
+            runs.iter()
+                .map(|(units, delta)| (j, units, delta))
+                .collect::<Vec<_>>()
+        })
+        .filter(|r| r.1 > 0)
+        .collect();
+    // Stable: members in index order, each one's runs in its own order.
+    list.sort_by_key(|r| std::cmp::Reverse(r.2));
+    list
 }
 
 /// The members of each class, class by class in index order: offsets and the list.
