@@ -8,6 +8,7 @@
 //! cargo bench --bench solve -- solve/district  # one scale
 //! cargo bench --bench solve -- hard            # the hard family (street and district)
 //! cargo bench --bench solve -- analysis        # explanations, report and projects after a solve
+//! cargo bench --bench solve -- terms           # a district with and without fairness terms
 //! ```
 //!
 //! Instances come from the seeded generator (`duijie::generate`, seed 1): today's family and
@@ -147,5 +148,48 @@ fn analysis(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, solvers, pipeline, analysis);
+/// The same district solved without and with fairness terms: member load steps after 1, 2 and
+/// 3 units (penalties 20, 40, 60), engagement of a member's first unit (30) and a community
+/// floor of half the demand (40 a unit), as `district --fair` sets them.
+fn terms(c: &mut Criterion) {
+    use duijie::model::policy::{CommunityFloor, Engagement, LoadStep, PerKind};
+    use duijie::model::Kind;
+    let plain = generate(&Shape::district(), 1);
+    let mut fair = plain.clone();
+    let mut steps = PerKind::default();
+    steps[Kind::Member] = (1..=3)
+        .map(|k| LoadStep {
+            after: k,
+            penalty: 20 * k,
+        })
+        .collect();
+    let mut engagement = PerKind::default();
+    engagement[Kind::Member] = Some(Engagement {
+        units: 1,
+        bonus: 30,
+    });
+    fair.policy.load_steps = Some(steps);
+    fair.policy.engagement = Some(engagement);
+    fair.policy.community_floor = Some(CommunityFloor {
+        share_pct: 50,
+        bonus: 40,
+    });
+    let mut group = c.benchmark_group("terms/district");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    for (name, data) in [("plain", plain), ("steps+engagement+floor", fair)] {
+        let instance = match Instance::from_data(&data) {
+            Ok(i) => i,
+            Err(e) => panic!("invalid instance: {e}"),
+        };
+        let eligibility = Eligibility::build(&instance);
+        let net = eligibility.network();
+        group.bench_function(BenchmarkId::new("flow", name), |b| {
+            b.iter(|| black_box(FlowSolver::default().solve(net).map(|s| s.objective)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, solvers, pipeline, analysis, terms);
 criterion_main!(benches);

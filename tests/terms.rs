@@ -485,3 +485,29 @@ fn least_max_load(instance: &Instance, value: i64) -> Option<i64> {
     let mut load = vec![0; room.len()];
     go(&pairs, &mut left, &mut room, &mut load, 0, value)
 }
+
+/// Live dispatch keeps the pairs' values only: a ledger on an instance with fairness terms is
+/// refused with a typed error rather than run without them.
+#[test]
+fn ledgers_refuse_fairness_terms() {
+    use duijie::orders::{Ledger, Rejection};
+    use duijie::solve::SolveError;
+    let json = r#"{
+      "areas": [{"id": "C1", "level": "community"}],
+      "needs": [{"id": "N1", "area": "C1", "category": "health", "quantity": 2}],
+      "resources": [{"id": "R1", "kind": "member", "home": "C1", "categories": ["health"], "capacity": 1}]
+    }"#;
+    let mut data = Instance::from_json_str(json).unwrap().to_data();
+    assert!(Ledger::new(Instance::from_data(&data).unwrap()).is_ok());
+    data.policy.community_floor = Some(CommunityFloor {
+        share_pct: 50,
+        bonus: 10,
+    });
+    let instance = Instance::from_data(&data).unwrap();
+    match Ledger::new(instance) {
+        Err(e @ Rejection::Dispatch(SolveError::Unsupported(_))) => {
+            assert_eq!(e.code(), "dispatch")
+        }
+        other => panic!("expected a refusal, got {:?}", other.err()),
+    }
+}

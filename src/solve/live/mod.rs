@@ -211,8 +211,13 @@ impl LiveFlow {
     /// unit (no arc has bonus units yet).
     ///
     /// # Errors
-    /// The flow solver's, or [`SolveError::Unverified`] without duals.
+    /// The flow solver's, [`SolveError::Unverified`] without duals, or
+    /// [`SolveError::Unsupported`] for a network with runs or floors (live dispatch keeps
+    /// the pairs' values only, so it refuses fairness terms rather than ignore them).
     pub fn solve(net: &Network, bonus: i64) -> Result<LiveFlow, SolveError> {
+        if net.has_terms() {
+            return Err(SolveError::Unsupported("fairness terms in live dispatch"));
+        }
         let sol = FlowSolver::default().solve(net)?;
         let duals = sol
             .duals
