@@ -39,6 +39,7 @@ impl Ledger {
         let skip: Vec<u32> = o
             .excluded
             .iter()
+            .chain(o.lapsed.keys())
             .chain(
                 o.tickets
                     .iter()
