@@ -10,7 +10,8 @@ use duijie::contract::{NeedData, ResourceData};
 use duijie::generate::{generate, Rng, Shape};
 use duijie::model::resource::Kind;
 use duijie::orders::{
-    Action, Changes, Command, Ledger, OrderState, Roles, Rules, SnapshotError, TicketState,
+    Action, Changes, Command, Forecast, Ledger, OrderState, Roles, Rules, SnapshotError,
+    TicketState,
 };
 use duijie::solve::{FlowSolver, LpBackend, LpSolver};
 use duijie::Instance;
@@ -240,6 +241,23 @@ fn check_invariants(ledger: &Ledger) {
     }
 }
 
+/// Every third seed dispatches with a forecast: another tiny district's needs, expected over
+/// the stream's first three weeks.
+fn rules_for(seed: u64) -> Rules {
+    if seed % 3 != 0 {
+        return Rules::default();
+    }
+    let other = generate(&Shape::tiny(), seed % 7 + 1);
+    Rules {
+        forecast: Some(Forecast {
+            from: "2027-01-01T00:00:00".into(),
+            until: "2027-01-22T00:00:00".into(),
+            needs: other.needs,
+        }),
+        ..Rules::default()
+    }
+}
+
 /// One random stream on a tiny generated instance, checked after every command; returns the
 /// lines and the event log.
 fn checked_stream(
@@ -247,7 +265,8 @@ fn checked_stream(
     steps: usize,
 ) -> Result<(Instance, Vec<String>, String), TestCaseError> {
     let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
-    let mut ledger = Ledger::new(instance.clone()).unwrap();
+    let rules = rules_for(seed);
+    let mut ledger = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
     let lp = LpSolver::new(LpBackend::Microlp);
     let (mut rng, mut gen) = (Rng::new(seed), Gen::default());
     let mut lines = Vec::new();
@@ -296,7 +315,7 @@ fn checked_stream(
         check_invariants(&ledger);
         lines.push(line);
     }
-    let again = Ledger::replay(instance.clone(), &log).unwrap();
+    let again = Ledger::replay_with(instance.clone(), rules, &log).unwrap();
     prop_assert_eq!(again.summary().to_string(), ledger.summary().to_string());
     prop_assert_eq!(again.snapshot(), ledger.snapshot());
     Ok((instance, lines, log))
@@ -330,7 +349,8 @@ proptest! {
     #[test]
     fn split_anywhere(seed in any::<u64>(), steps in 1usize..80, at in 0usize..80) {
         let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
-        let mut whole = Ledger::new(instance.clone()).unwrap();
+        let rules = rules_for(seed);
+        let mut whole = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
         let (mut rng, mut gen) = (Rng::new(seed), Gen::default());
         let mut lines = Vec::new();
         for _ in 0..steps {
@@ -339,13 +359,13 @@ proptest! {
             lines.push(line);
         }
         let at = at.min(lines.len());
-        let mut first = Ledger::new(instance.clone()).unwrap();
+        let mut first = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
         let head = trace(&mut first, &lines[..at]);
         let snapshot = first.snapshot();
-        let mut second = Ledger::restore(instance.clone(), Rules::default(), &snapshot).unwrap();
+        let mut second = Ledger::restore(instance.clone(), rules.clone(), &snapshot).unwrap();
         prop_assert_eq!(second.snapshot(), snapshot);
         let tail = trace(&mut second, &lines[at..]);
-        let mut unsplit = Ledger::new(instance).unwrap();
+        let mut unsplit = Ledger::with_rules(instance, rules).unwrap();
         let all = trace(&mut unsplit, &lines);
         prop_assert_eq!(&all[..at], &head[..]);
         prop_assert_eq!(&all[at..], &tail[..]);
@@ -893,4 +913,74 @@ fn deadlines_escalate() {
         err.problems()[0].path,
         "policy.escalate_after_hours.community"
     );
+}
+
+/// Forecast-aware dispatch: capacity is held back from a low-value order now for the
+/// vulnerable demand the forecast expects; the reservation shrinks as the horizon passes; with
+/// `forecast_weight` 0 every answer is exactly as without a forecast.
+#[test]
+fn forecast_reserves_for_vulnerable_demand() {
+    let instance = |weight: &str| {
+        Instance::from_json_str(&format!(
+            r#"{{"areas": [{{"id": "S", "level": "street"}},
+                          {{"id": "C1", "level": "community", "parent": "S"}}],
+                "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 1, "priority": 1}}],
+                "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 2}}],
+                "policy": {{{weight}}}}}"#
+        ))
+        .unwrap()
+    };
+    let text = r#"{"from": "2027-01-01T00:00:00", "until": "2027-01-11T00:00:00",
+                   "needs": [{"id": "F", "area": "C1", "category": "care", "quantity": 4, "priority": 3, "vulnerable": true}]}"#;
+    let forecast = Forecast::from_json_str(text).unwrap();
+    let rules = Rules {
+        forecast: Some(forecast.clone()),
+        start: Some(at_hour(0)),
+        ..Rules::default()
+    };
+    let mut ledger = Ledger::with_rules(instance(""), rules.clone()).unwrap();
+    ledger.check_dispatch().unwrap();
+    // Four vulnerable units still to come, worth 500 each, outweigh N1's 100: both units of
+    // R1 are held for them, and N1 is escalated instead of offered.
+    assert_eq!(ledger.reserved(), 2);
+    assert!(ledger.order("N1").unwrap().tickets.is_empty());
+    // Three quarters of the horizon later one unit is still to come: one is offered to N1.
+    let a = tick(&mut ledger, 180);
+    assert_eq!(ledger.reserved(), 1);
+    assert_eq!(a.changes.offers.len(), 1);
+    assert_eq!(a.changes.offers[0].quantity, 1);
+    let lp = LpSolver::new(LpBackend::Microlp);
+    let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
+    assert_eq!(value, optimum);
+    // A snapshot keeps the reservations.
+    let restored = Ledger::restore(instance(""), rules.clone(), &ledger.snapshot()).unwrap();
+    restored.check_dispatch().unwrap();
+    assert_eq!(restored.reserved(), 1);
+    // Weight 0: every answer as without a forecast.
+    let (mut rng, mut gen) = (Rng::new(5), Gen::default());
+    let rules = Rules {
+        start: None,
+        ..rules
+    };
+    let mut with = Ledger::with_rules(instance(r#""forecast_weight": 0"#), rules).unwrap();
+    let mut without = Ledger::new(instance(r#""forecast_weight": 0"#)).unwrap();
+    for _ in 0..200 {
+        let line = gen.command(&mut rng, &without);
+        let a = with
+            .apply_line(&line)
+            .map(|a| a.changes)
+            .map_err(|e| e.to_string());
+        let b = without
+            .apply_line(&line)
+            .map(|a| a.changes)
+            .map_err(|e| e.to_string());
+        assert_eq!(a, b, "{line}");
+    }
+    assert_eq!(with.summary().to_string(), without.summary().to_string());
+    // The file form is checked with paths.
+    let err = Forecast::from_json_str(
+        r#"{"from": "2027-01-02T00:00:00", "until": "2027-01-01T00:00:00", "needs": []}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.problems()[0].path, "until");
 }

@@ -476,11 +476,14 @@ impl Ledger {
                 arcs.push(a);
             }
         }
-        let changed = if arcs.is_empty() {
+        // The forecast's demand still to come shrinks as the horizon passes.
+        let (created, supplies) = self.forecast_supplies(at);
+        let changed = if arcs.is_empty() && !supplies {
             Vec::new()
         } else {
             self.repair()?
         };
+        self.record_forecast(created);
         let until = at.plus_seconds(lapse);
         for &(_, serial, j) in &expired {
             if let Some(&k) = self.by_serial.get(&serial) {

@@ -26,6 +26,7 @@ impl Ledger {
             .flat_map(|o| o.tickets.iter().filter(|t| t.state == TicketState::Offered))
             .map(|t| t.quantity * (t.value + bonus))
             .sum();
+        let offered = offered + self.reserved_value();
         Ok((offered, solver.solve(&self.live.to_network())?.objective))
     }
 

@@ -36,6 +36,7 @@ mod dispatch;
 pub mod error;
 mod feed;
 mod fingerprint;
+mod forecast;
 mod keys;
 mod log;
 mod objects;
@@ -56,6 +57,7 @@ pub use authority::{Authority, Permissive, Roles};
 pub use command::{Action, Command, Event, ResourceChange};
 pub use error::{DispatchFault, QuantityLimit, Rejection, ReplayCause, ReplayError, TimeFault};
 pub use feed::{Changes, OfferChange, OrderChange, TicketChange};
+pub use forecast::Forecast;
 pub use log::{EventLog, LogError, Opened, SyncMode, Torn};
 pub use rules::{Points, Rules};
 pub use snapshot::SnapshotError;
@@ -125,6 +127,10 @@ pub struct Ledger {
     lapses: BTreeSet<(DateTime, u64, u32)>,
     /// Deadlines of listed orders, by (due, serial, level index).
     deadlines: BTreeSet<(DateTime, u64, usize)>,
+    /// The forecast of demand still to come, grouped, with its left nodes.
+    outlook: Option<forecast::Outlook>,
+    /// Tiers of forecast arcs added in the current command, to record after its repair.
+    forecast_tiers: Vec<(u32, Level)>,
     totals: Totals,
     keys: Keys,
     seq: u64,
@@ -218,6 +224,8 @@ impl Ledger {
             expired: vec![false; m],
             lapses: BTreeSet::new(),
             deadlines: BTreeSet::new(),
+            outlook: None,
+            forecast_tiers: Vec::new(),
             totals: Totals::default(),
             keys: Keys::default(),
             seq: 0,
@@ -248,6 +256,16 @@ impl Ledger {
         }
         for j in 0..m as u32 {
             ledger.index_window(j);
+        }
+        if let Some(forecast) = ledger.rules.forecast.clone() {
+            let outlook = ledger.outlook(&forecast)?;
+            let at = start.unwrap_or(outlook.from);
+            ledger.outlook = Some(outlook);
+            let (created, changed) = ledger.forecast_supplies(at);
+            if changed {
+                ledger.repair()?;
+            }
+            ledger.record_forecast(created);
         }
         let offered = (0..ledger.tiers.len() as u32)
             .filter(|&a| ledger.live.arc(a).flow > 0)

@@ -61,6 +61,7 @@ impl Ledger {
                 tiers.push((self.live.add_arc(node, j, value), tier));
             }
         }
+        tiers.extend(self.forecast_arcs(j));
         let changed = match self.repair() {
             Ok(c) => c,
             Err(e) => {
@@ -177,6 +178,9 @@ impl Ledger {
         let ended = new_end.is_some_and(|end| end < at);
         let room = self.roster.get(j).map_or(0, |m| m.capacity()) - self.committed[j as usize];
         self.live.set_capacity(j, if ended { 0 } else { room });
+        if pairs_change {
+            tiers.extend(self.forecast_arcs(j));
+        }
         let changed = match self.repair() {
             Ok(c) => c,
             Err(e) => {
@@ -333,7 +337,13 @@ impl Ledger {
                 touched.push(k);
             }
         }
+        // The forecast nodes' pairs and supplies under the new policy (its weight included).
+        let old = std::mem::replace(&mut self.policy, policy.clone());
+        tiers.extend(self.forecast_resync());
+        let (created, _) = self.forecast_supplies(at);
+        self.policy = old;
         let changed = self.repair()?;
+        self.record_forecast(created);
         let listed: Vec<usize> = self.by_serial.values().copied().collect();
         touched.extend(listed);
         let deadline_changed = policy.offer_deadline_hours != self.policy.offer_deadline_hours;

@@ -77,6 +77,9 @@ pub struct Rules {
     /// command's `at`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    /// Demand still to come, weighed by dispatch (`policy.forecast_weight`); `None`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<super::Forecast>,
 }
 
 impl Default for Rules {
@@ -86,6 +89,7 @@ impl Default for Rules {
             key_hours: 168,
             rating_hours: 720,
             start: None,
+            forecast: None,
         }
     }
 }

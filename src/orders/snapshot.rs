@@ -98,6 +98,20 @@ struct File {
     archived: Vec<(String, String)>,
     totals: Totals,
     keys: Vec<KeyRecord>,
+    /// The forecast's nodes, by group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    forecast: Vec<ForecastRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForecastRecord {
+    group: usize,
+    node: u32,
+    supply: i64,
+    /// [resource slot, flow] of the arcs with flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    flows: Vec<(u32, i64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -363,6 +377,28 @@ impl Ledger {
                     at: r.at.to_string(),
                 })
                 .collect(),
+            forecast: self
+                .outlook
+                .iter()
+                .flat_map(|o| o.groups.iter().enumerate())
+                .filter_map(|(group, g)| {
+                    let node = g.node?;
+                    let flows = self
+                        .live
+                        .arcs_of(node)
+                        .iter()
+                        .map(|&a| self.live.arc(a))
+                        .filter(|a| a.flow > 0)
+                        .map(|a| (a.right, a.flow))
+                        .collect();
+                    Some(ForecastRecord {
+                        group,
+                        node,
+                        supply: self.live.supply(node),
+                        flows,
+                    })
+                })
+                .collect(),
         };
         serde_json::to_string(&file).unwrap_or_default()
     }
@@ -532,6 +568,8 @@ impl Ledger {
             expired: vec![false; m],
             lapses: BTreeSet::new(),
             deadlines: BTreeSet::new(),
+            outlook: None,
+            forecast_tiers: Vec::new(),
             totals: file.totals,
             keys: Keys::default(),
             seq: file.seq,
@@ -677,6 +715,30 @@ impl Ledger {
                 arcs.push((node, j, value, flow));
                 tiers.push(tier);
             }
+        }
+        // The forecast's nodes: their pairs found again, their reservations as flows.
+        if let Some(forecast) = ledger.rules.forecast.clone() {
+            let mut outlook = ledger
+                .outlook(&forecast)
+                .map_err(|e| bad(format!("forecast: {e}")))?;
+            for r in &file.forecast {
+                let g = outlook
+                    .groups
+                    .get_mut(r.group)
+                    .ok_or_else(|| bad(format!("forecast group {}", r.group)))?;
+                g.node = Some(r.node);
+                let left = lefts
+                    .get_mut(r.node as usize)
+                    .ok_or_else(|| bad(format!("forecast node {}", r.node)))?;
+                left.supply = r.supply;
+                let areas = ledger.instance.areas();
+                for (j, tier, value) in ledger.roster.pairs(&g.wanted, areas, &ledger.policy) {
+                    let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
+                    arcs.push((r.node, j, value, flow));
+                    tiers.push(tier);
+                }
+            }
+            ledger.outlook = Some(outlook);
         }
         let rights: Vec<RightPart> = (0..m as u32)
             .map(|j| RightPart {
