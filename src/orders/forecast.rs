@@ -4,8 +4,10 @@
 //! alike (same area, category, priority, vulnerability, skills, window and cost limit) form
 //! one group; each group is a left node of the live network with an arc to every resource
 //! that may serve it, valued by the same formula as an order's pair. Its supply is the
-//! demand still to come: the group's units × the share of the horizon not yet passed ×
-//! `policy.forecast_weight` / 100 (rounded down; 0 once the group's window has ended), brought
+//! demand still to come: the group's units × the share of the horizon not yet passed (a group
+//! with a window arrives evenly until its window ends, if that comes first) ×
+//! `policy.forecast_weight` / 100 (rounded to the nearest unit; 0 once the group's window has
+//! ended), valued at the pair's value less 1, with no re-offer bonus, brought
 //! up to date at every `tick` and every `set_policy`. So the live flow is an exact optimum of
 //! one stated problem, the open orders plus the forecast demand, with the same proof
 //! ([`crate::solve::LiveFlow::verify`]); a forecast node receives no offers (its flow is a
@@ -195,11 +197,21 @@ impl Ledger {
         if group.end.is_some_and(|end| end < at) {
             return 0;
         }
-        let length = i128::from(o.until.seconds() - o.from.seconds()).max(1);
+        // A need is posted before its window ends: a group with a window arrives evenly
+        // until then (or until the horizon ends, if sooner).
+        let until = match group.end {
+            Some(end) if end > o.from && end < o.until => end,
+            _ => o.until,
+        };
+        let length = i128::from(until.seconds() - o.from.seconds()).max(1);
         let left =
-            i128::from(o.until.seconds() - at.seconds().max(o.from.seconds())).clamp(0, length);
-        let units = i128::from(group.need.quantity) * left * i128::from(self.forecast_weight())
-            / (length * 100);
+            i128::from(until.seconds() - at.seconds().max(o.from.seconds())).clamp(0, length);
+        // Rounded to the nearest unit (half up): small groups keep their expected share.
+        let scale = length * 100;
+        let units =
+            (i128::from(group.need.quantity) * left * i128::from(self.forecast_weight()) * 2
+                + scale)
+                / (2 * scale);
         i64::try_from(units).unwrap_or(0)
     }
 
@@ -224,11 +236,7 @@ impl Ledger {
                 Some(_) => {}
                 None if weight > 0 => {
                     let pairs = match &self.outlook {
-                        Some(o) => self.roster.pairs(
-                            &o.groups[g].wanted,
-                            self.instance.areas(),
-                            &self.policy,
-                        ),
+                        Some(o) => self.forecast_pairs(&o.groups[g].wanted),
                         None => Vec::new(),
                     };
                     let node = self.live.add_left(supply, pairs.iter().map(|p| (p.0, p.2)));
@@ -259,6 +267,10 @@ impl Ledger {
             if let Some(o) = self.outlook.as_mut() {
                 o.groups[g].node = Some(node);
             }
+            if self.forecast_left.len() <= node as usize {
+                self.forecast_left.resize(node as usize + 1, false);
+            }
+            self.forecast_left[node as usize] = true;
         }
     }
 
@@ -277,7 +289,10 @@ impl Ledger {
             .collect();
         let areas = self.instance.areas();
         for (node, wanted) in groups {
-            let pair = self.roster.assess(j, &wanted, areas, &self.policy);
+            let pair = self
+                .roster
+                .assess(j, &wanted, areas, &self.policy)
+                .and_then(|(tier, value)| Some((tier, self.forecast_value(value)?)));
             match (self.live.find(node, j), pair) {
                 (Some(a), None) => self.live.remove_arc(a),
                 (Some(a), Some((tier, value))) => {
@@ -295,6 +310,32 @@ impl Ledger {
         tiers
     }
 
+    /// What one unit of forecast demand is worth on a pair of value `value`: the pair's value
+    /// less 1, so that a reservation (which, unlike an offer, keeps no re-offer bonus) never
+    /// holds a unit against an order, there now, of the same value; `None` when nothing is
+    /// left.
+    pub(super) fn forecast_value(&self, value: i64) -> Option<i64> {
+        let v = value - 1;
+        (v > 0).then_some(v)
+    }
+
+    /// Whether left node `node` is a forecast node.
+    pub(super) fn is_forecast(&self, node: u32) -> bool {
+        self.forecast_left
+            .get(node as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The pairs of a forecast group: (resource slot, tier, forecast value), slots ascending.
+    pub(super) fn forecast_pairs(&self, wanted: &Wanted) -> Vec<(u32, Level, i64)> {
+        self.roster
+            .pairs(wanted, self.instance.areas(), &self.policy)
+            .into_iter()
+            .filter_map(|(j, tier, value)| Some((j, tier, self.forecast_value(value)?)))
+            .collect()
+    }
+
     /// Brings every forecast node's arcs up to date with the roster and the policy (after
     /// `set_policy`); returns the tiers of new or re-valued arcs.
     pub(super) fn forecast_resync(&mut self) -> Vec<(u32, Level)> {
@@ -308,9 +349,7 @@ impl Ledger {
             .filter_map(|g| Some((g.node?, g.wanted.clone())))
             .collect();
         for (node, wanted) in groups {
-            let new = self
-                .roster
-                .pairs(&wanted, self.instance.areas(), &self.policy);
+            let new = self.forecast_pairs(&wanted);
             let old: Vec<u32> = self.live.arcs_of(node).to_vec();
             for a in old {
                 let j = self.live.arc(a).right;

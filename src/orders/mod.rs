@@ -131,6 +131,8 @@ pub struct Ledger {
     outlook: Option<forecast::Outlook>,
     /// Tiers of forecast arcs added in the current command, to record after its repair.
     forecast_tiers: Vec<(u32, Level)>,
+    /// Per live left node: whether it is a forecast node (its arcs keep no re-offer bonus).
+    forecast_left: Vec<bool>,
     totals: Totals,
     keys: Keys,
     seq: u64,
@@ -226,6 +228,7 @@ impl Ledger {
             deadlines: BTreeSet::new(),
             outlook: None,
             forecast_tiers: Vec::new(),
+            forecast_left: Vec::new(),
             totals: Totals::default(),
             keys: Keys::default(),
             seq: 0,

@@ -570,6 +570,7 @@ impl Ledger {
             deadlines: BTreeSet::new(),
             outlook: None,
             forecast_tiers: Vec::new(),
+            forecast_left: Vec::new(),
             totals: file.totals,
             keys: Keys::default(),
             seq: file.seq,
@@ -731,8 +732,7 @@ impl Ledger {
                     .get_mut(r.node as usize)
                     .ok_or_else(|| bad(format!("forecast node {}", r.node)))?;
                 left.supply = r.supply;
-                let areas = ledger.instance.areas();
-                for (j, tier, value) in ledger.roster.pairs(&g.wanted, areas, &ledger.policy) {
+                for (j, tier, value) in ledger.forecast_pairs(&g.wanted) {
                     let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
                     arcs.push((r.node, j, value, flow));
                     tiers.push(tier);
@@ -761,6 +761,29 @@ impl Ledger {
         )
         .map_err(|e| bad(format!("dispatch fails its proof: {e}")))?;
         ledger.live = live;
+        // The forecast's reservations keep no bonus: the saved prices are optimal without it
+        // (π_left − π_right = value on every arc with flow), so the repair changes nothing.
+        let forecast_nodes: Vec<u32> = ledger
+            .outlook
+            .iter()
+            .flat_map(|o| o.groups.iter().filter_map(|g| g.node))
+            .collect();
+        for &node in &forecast_nodes {
+            if ledger.forecast_left.len() <= node as usize {
+                ledger.forecast_left.resize(node as usize + 1, false);
+            }
+            ledger.forecast_left[node as usize] = true;
+            for a in ledger.live.arcs_of(node).to_vec() {
+                ledger.live.set_units(a, 0);
+            }
+        }
+        if !forecast_nodes.is_empty() {
+            ledger
+                .live
+                .repair()
+                .map_err(|e| bad(format!("forecast reservations: {e}")))?;
+        }
+        ledger.live.commit();
         ledger.live.set_searches(file.searches);
         // Arcs were numbered in the order they were given.
         ledger.tiers = tiers;
