@@ -17,7 +17,8 @@
 //!   of which declines with the same 15 %); `live` (the ledger: posted at arrival, reviewed an
 //!   hour later, a `tick` every hour); `live+forecast` (the same with a forecast: the needs of
 //!   another month of the same district, `--forecast-seed`, scaled by `--forecast-scale`,
-//!   expected over the month); `batch-H` (the ledger, reviewing what arrived at the end of
+//!   expected over the month; `--forecast-shape` draws it from another pattern, e.g.
+//!   `hard-street`, keeping the needs whose areas the instance knows); `batch-H` (the ledger, reviewing what arrived at the end of
 //!   each H hours). In the ledger runs every offer is answered after a random 0–12 h delay
 //!   (`--delay-max`), accepted with 85 % (`--accept`) and declined otherwise; accepted
 //!   tickets are completed a day later.
@@ -41,7 +42,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: simulate [--shape NAME --seed N | --instance FILE [--arrivals FILE]] \
-                     [--forecast-seed N] [--forecast-scale K] [--batches H,H,...] [--days N] \
+                     [--forecast-seed N] [--forecast-scale K] [--forecast-shape NAME] [--batches H,H,...] [--days N] \
                      [--delay-max HOURS] [--accept PCT] [--svg FILE]";
 
 /// When the simulated month starts.
@@ -54,6 +55,7 @@ struct Args {
     arrivals: Option<String>,
     forecast_seed: u64,
     forecast_scale: i64,
+    forecast_shape: Option<String>,
     batches: Vec<i64>,
     days: i64,
     delay_max: i64,
@@ -70,6 +72,7 @@ fn args() -> Result<Args, String> {
         arrivals: None,
         forecast_seed: 2,
         forecast_scale: 1,
+        forecast_shape: None,
         batches: vec![24],
         days: 30,
         delay_max: 12,
@@ -91,6 +94,7 @@ fn args() -> Result<Args, String> {
             "--arrivals" => a.arrivals = Some(value()?),
             "--forecast-seed" => a.forecast_seed = int(value()?)? as u64,
             "--forecast-scale" => a.forecast_scale = int(value()?)?,
+            "--forecast-shape" => a.forecast_shape = Some(value()?),
             "--days" => a.days = int(value()?)?,
             "--delay-max" => a.delay_max = int(value()?)?,
             "--accept" => a.accept = int(value()?)?,
@@ -406,7 +410,10 @@ fn ledger_run(
 fn forecast(m: &Month, a: &Args) -> Result<Forecast, String> {
     let other = match &a.instance {
         Some(_) => m.data.clone(),
-        None => generate(&Shape::named(&a.shape).ok_or("no shape")?, a.forecast_seed),
+        None => {
+            let name = a.forecast_shape.as_deref().unwrap_or(&a.shape);
+            generate(&Shape::named(name).ok_or("no shape")?, a.forecast_seed)
+        }
     };
     let areas: std::collections::BTreeSet<&str> =
         m.data.areas.iter().map(|x| x.id.as_str()).collect();

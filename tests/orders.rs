@@ -984,3 +984,28 @@ fn forecast_reserves_for_vulnerable_demand() {
     .unwrap_err();
     assert_eq!(err.problems()[0].path, "until");
 }
+
+/// A forecast from the ledger's own history: the needs posted in the week before the horizon,
+/// their windows moved a week on.
+#[test]
+fn forecast_from_history() {
+    let mut ledger = Ledger::new(timed("", "{}")).unwrap();
+    let mut log = format!("{}\n", ledger.log_header());
+    for (k, day) in [(1, 1), (2, 3), (3, 9)] {
+        let line = format!(
+            r#"{{"cmd": "post", "at": "2027-01-{day:02}T10:00:00", "by": "h", "need": {{"id": "P{k}", "area": "C1", "category": "care", "quantity": {k}, "window": {{"start": "2027-01-{day:02}T00:00:00", "end": "2027-01-{:02}T00:00:00"}}}}}}"#,
+            day + 2
+        );
+        log.push_str(&ledger.apply_line(&line).unwrap().event.unwrap().to_json());
+        log.push('\n');
+    }
+    let f = Forecast::from_log(&log, "2027-01-08T00:00:00", "2027-01-15T00:00:00").unwrap();
+    let quantities: Vec<i64> = f.needs.iter().map(|n| n.quantity).collect();
+    assert_eq!(quantities, [1, 2]);
+    let w = f.needs[1].window.as_ref().unwrap();
+    assert_eq!(
+        (w.start.as_str(), w.end.as_str()),
+        ("2027-01-10T00:00:00", "2027-01-12T00:00:00")
+    );
+    assert!(Forecast::from_log(&log, "2027-01-08T00:00:00", "2027-01-08T00:00:00").is_err());
+}

@@ -108,6 +108,70 @@ impl Forecast {
         })
     }
 
+    /// A forecast from the ledger's own history: the needs posted, by an event log (`log`, as
+    /// [`super::Ledger::replay`] reads it), in the period as long as the horizon just before
+    /// `from`, expected again over `from`–`until`, their windows moved forward by the
+    /// horizon's length.
+    ///
+    /// # Errors
+    /// [`Rejection::Time`] for `from` or `until` not a time (or `until` not after `from`),
+    /// [`Rejection::Malformed`] for a line that is not an event, [`Rejection::InvalidNeed`]
+    /// for a posted need that cannot be read.
+    pub fn from_log(log: &str, from: &str, until: &str) -> Result<Forecast, Rejection> {
+        let time = |s: &str| {
+            DateTime::parse(s).ok_or_else(|| Rejection::Time {
+                at: s.to_owned(),
+                fault: super::error::TimeFault::NotATime,
+            })
+        };
+        let (start, end) = (time(from)?, time(until)?);
+        let length = end.seconds() - start.seconds();
+        if length <= 0 {
+            return Err(Rejection::Time {
+                at: until.to_owned(),
+                fault: super::error::TimeFault::Backwards,
+            });
+        }
+        let since = start.plus_seconds(-length);
+        let shift = |s: &str| {
+            DateTime::parse(s).map_or_else(|| s.to_owned(), |t| t.plus_seconds(length).to_string())
+        };
+        let mut needs = Vec::new();
+        for (k, line) in log.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let malformed = |msg: String| {
+                let p = Problem::new(Code::Syntax, format!("line {}", k + 1), msg);
+                Rejection::Malformed(Problems(vec![p]))
+            };
+            let event: serde_json::Value =
+                serde_json::from_str(line).map_err(|e| malformed(format!("not JSON: {e}")))?;
+            let command = &event["command"];
+            if command["cmd"] != "post" {
+                continue;
+            }
+            let at = command["at"].as_str().and_then(DateTime::parse);
+            let Some(at) = at else {
+                return Err(malformed("a post without a time".into()));
+            };
+            if at < since || at >= start {
+                continue;
+            }
+            let (mut need, _) = json::read_need_text(&command["need"].to_string(), "need")
+                .map_err(|p| Rejection::InvalidNeed(Problems(vec![p])))?;
+            if let Some(w) = need.window.as_mut() {
+                (w.start, w.end) = (shift(&w.start), shift(&w.end));
+            }
+            needs.push(need);
+        }
+        Ok(Forecast {
+            from: from.to_owned(),
+            until: until.to_owned(),
+            needs,
+        })
+    }
+
     /// The forecast as the file form reads it.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
