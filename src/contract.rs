@@ -589,6 +589,9 @@ mod tests {
             share_pct: 50,
             bonus: 1,
         });
+        policy.escalate_after_hours[Level::Street.index()] = Some(24);
+        policy.lapse_hours = 12;
+        policy.forecast_weight = Some(50);
         assert_eq!(sorted(keys(&policy)), names(POLICY_FIELDS));
         let listed =
             |required: &[&str], fields: &[&str]| required.iter().all(|r| fields.contains(r));
