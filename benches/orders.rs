@@ -380,7 +380,10 @@ fn orders(c: &mut Criterion) {
             ms(start.elapsed())
         );
         // Declines (untimed) until 60,000 offers carry a time (or none is left to decline);
-        // a day later they have all expired: one tick re-dispatches them all.
+        // a day later they have all expired: one tick re-dispatches them all. Offers made when
+        // the ledger started count from the first command, so usually every offer carries a
+        // time already and the tick expires them all (not re-offered to the same resources
+        // for `lapse_hours`).
         let stamped = |ledger: &Ledger| {
             ledger
                 .orders()

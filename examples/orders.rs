@@ -8,6 +8,7 @@
 //! cargo run --release --example orders -- --instance I.json --replay log.jsonl
 //! cargo run --release --example orders -- --instance I.json --feed --summary s.json < commands.jsonl
 //! cargo run --release --example orders -- --instance I.json --log L.jsonl --snapshot S.json --snapshot-every 1000 --feed
+//! cargo run --release --example orders -- --instance I.json --forecast F.json --feed < commands.jsonl
 //! ```
 //!
 //! Key points:
@@ -26,10 +27,16 @@
 //! - `--events FILE` writes the event log of the commands applied in this run; `--replay
 //!   FILE` rebuilds the ledger from such a log (and stops at the first bad line, naming it)
 //!   instead of reading commands.
-//! - An invalid instance, log or snapshot exits with code 2; a failed write with code 1.
+//! - `--forecast FILE` dispatches with a forecast of demand still to come:
+//!   `{"from": T0, "until": T1, "needs": [need objects]}`, the needs expected to arrive evenly
+//!   between the two times (`policy.forecast_weight` sets how much it counts). `--start TIME`
+//!   sets the ledger's start: offers made at the start count from it. Both are part of the
+//!   ledger's rules, so a log or snapshot needs the same ones to be read back.
+//! - An invalid instance, forecast, log or snapshot exits with code 2; a failed write with
+//!   code 1.
 
 use duijie::orders::{
-    Applied, Ledger, Rejection, Rules, Store, StoreError, StoreOptions, SyncMode,
+    Applied, Forecast, Ledger, Rejection, Rules, Store, StoreError, StoreOptions, SyncMode,
 };
 use duijie::{Instance, LoadError};
 use std::io::{BufRead, Write};
@@ -38,7 +45,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: orders --instance INSTANCE.json [COMMANDS.jsonl | -] [--events FILE] \
                      [--replay FILE] [--feed] [--summary FILE] [--log LOG.jsonl [--snapshot SNAP.json \
-                     --snapshot-every N] [--group-commit]]";
+                     --snapshot-every N] [--group-commit]] [--forecast FILE] [--start TIME]";
 
 #[derive(Default)]
 struct Args {
@@ -52,6 +59,8 @@ struct Args {
     snapshot_every: u64,
     feed: bool,
     group: bool,
+    forecast: Option<String>,
+    start: Option<String>,
 }
 
 fn args() -> Result<Args, String> {
@@ -73,6 +82,8 @@ fn args() -> Result<Args, String> {
                     .map_err(|_| format!("--snapshot-every: {v:?} is not a count"))?;
             }
             "--feed" => a.feed = true,
+            "--forecast" => a.forecast = Some(value("--forecast")?),
+            "--start" => a.start = Some(value("--start")?),
             "--group-commit" => a.group = true,
             _ if a.commands.is_none() && !arg.starts_with("--") || arg == "-" => {
                 a.commands = Some(arg)
@@ -166,6 +177,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut rules = Rules {
+        start: a.start.clone(),
+        ..Rules::default()
+    };
+    if let Some(path) = &a.forecast {
+        let forecast = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Forecast::from_json_str(&t).map_err(|e| e.to_string()));
+        match forecast {
+            Ok(f) => rules.forecast = Some(f),
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(path) = &a.replay {
         let log = match std::fs::read_to_string(path) {
             Ok(l) => l,
@@ -174,7 +201,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        return match Ledger::replay(instance, &log) {
+        return match Ledger::replay_with(instance, rules, &log) {
             Ok(l) => finish(&a, &l, None),
             Err(e) => {
                 eprintln!("{path}: {e}");
@@ -183,7 +210,7 @@ fn main() -> ExitCode {
         };
     }
     let mut keeper = match &a.log {
-        None => match Ledger::new(instance) {
+        None => match Ledger::with_rules(instance, rules) {
             Ok(l) => Keeper::Plain(l),
             Err(e) => {
                 eprintln!("{e}");
@@ -200,7 +227,7 @@ fn main() -> ExitCode {
                 snapshot: a.snapshot.clone(),
                 snapshot_every: a.snapshot_every,
             };
-            match Store::open(instance, Rules::default(), log, options) {
+            match Store::open(instance, rules, log, options) {
                 Ok((store, recovery)) => {
                     if let Some(t) = recovery.torn {
                         eprintln!(

@@ -255,7 +255,7 @@ impl InstanceData {
 }
 
 /// The JSON field names of the `policy` object, in order.
-pub(crate) const POLICY_FIELDS: [&str; 9] = [
+pub(crate) const POLICY_FIELDS: [&str; 12] = [
     "priority_value",
     "vulnerable_bonus",
     "locality_penalty",
@@ -265,7 +265,13 @@ pub(crate) const POLICY_FIELDS: [&str; 9] = [
     "load_steps",
     "engagement",
     "community_floor",
+    "escalate_after_hours",
+    "lapse_hours",
+    "forecast_weight",
 ];
+
+/// The levels `policy.escalate_after_hours` may name, highest last.
+pub(crate) const DEADLINE_LEVELS: [Level; 3] = [Level::Street, Level::District, Level::City];
 
 /// The policy as the contract's `policy` object (`locality_penalty` keyed by level, grid first;
 /// the fairness terms only when set, each kind's only when it has any).
@@ -317,7 +323,20 @@ impl Serialize for Policy {
                 m.end()
             }
         }
-        let [priority_value, vulnerable_bonus, locality_penalty, cost_weight, offer_deadline_hours, reoffer_penalty, load_steps, engagement, community_floor] =
+        /// The deadlines that are set, by level name.
+        struct Deadlines<'a>(&'a [Option<i64>; 5]);
+        impl Serialize for Deadlines<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                for l in DEADLINE_LEVELS {
+                    if let Some(h) = self.0[l.index()] {
+                        m.serialize_entry(l.as_str(), &h)?;
+                    }
+                }
+                m.end()
+            }
+        }
+        let [priority_value, vulnerable_bonus, locality_penalty, cost_weight, offer_deadline_hours, reoffer_penalty, load_steps, engagement, community_floor, escalate_after_hours, lapse_hours, forecast_weight] =
             POLICY_FIELDS;
         let mut p = s.serialize_struct("Policy", POLICY_FIELDS.len())?;
         p.serialize_field(priority_value, &self.priority_value)?;
@@ -340,6 +359,22 @@ impl Serialize for Policy {
                 p.serialize_field(community_floor, &pair)?;
             }
             None => p.skip_field(community_floor)?,
+        }
+        // The time rules only when they differ from the defaults, so that a policy without
+        // them reads and writes as it always did.
+        if self.escalate_after_hours.iter().any(Option::is_some) {
+            p.serialize_field(escalate_after_hours, &Deadlines(&self.escalate_after_hours))?;
+        } else {
+            p.skip_field(escalate_after_hours)?;
+        }
+        if self.lapse_hours == crate::model::policy::DEFAULT_LAPSE_HOURS {
+            p.skip_field(lapse_hours)?;
+        } else {
+            p.serialize_field(lapse_hours, &self.lapse_hours)?;
+        }
+        match self.forecast_weight {
+            Some(w) => p.serialize_field(forecast_weight, &w)?,
+            None => p.skip_field(forecast_weight)?,
         }
         p.end()
     }
@@ -554,6 +589,9 @@ mod tests {
             share_pct: 50,
             bonus: 1,
         });
+        policy.escalate_after_hours[Level::Street.index()] = Some(24);
+        policy.lapse_hours = 12;
+        policy.forecast_weight = Some(50);
         assert_eq!(sorted(keys(&policy)), names(POLICY_FIELDS));
         let listed =
             |required: &[&str], fields: &[&str]| required.iter().all(|r| fields.contains(r));

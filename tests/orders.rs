@@ -10,7 +10,8 @@ use duijie::contract::{NeedData, ResourceData};
 use duijie::generate::{generate, Rng, Shape};
 use duijie::model::resource::Kind;
 use duijie::orders::{
-    Action, Command, Ledger, OrderState, Roles, Rules, SnapshotError, TicketState,
+    Action, Changes, Command, Forecast, Ledger, OrderState, Roles, Rules, SnapshotError,
+    TicketState,
 };
 use duijie::solve::{FlowSolver, LpBackend, LpSolver};
 use duijie::Instance;
@@ -139,6 +140,59 @@ fn an_adversarial_stream() {
     assert_eq!(again.summary().to_string(), ledger.summary().to_string());
 }
 
+/// The time and completion rules across one accepted command `line` (`before` is the ledger
+/// before it): no order of the working set is offered after its need's window ended, and no
+/// order ends with units open, offered or accepted unless `close` ended it; units given up
+/// by anything else were given up because the need's window ended.
+fn check_time_rules(before: &Ledger, after: &Ledger, line: &str, changes: &Changes) {
+    let now = after.last_at().unwrap();
+    let ended = |o: &duijie::orders::Order| o.need.window.as_ref().is_some_and(|w| w.end < now);
+    for o in after.orders() {
+        if ended(o) {
+            assert!(
+                o.tickets.iter().all(|t| t.state != TicketState::Offered),
+                "order {} offered after its window ended, after {line}",
+                o.id
+            );
+        }
+    }
+    let closing = line.contains(r#""cmd": "close""#);
+    for c in &changes.orders {
+        if !matches!(c.state, OrderState::Completed | OrderState::Closed) || closing {
+            continue;
+        }
+        let Some(was) = before.order(&c.order) else {
+            continue;
+        };
+        match after.order(&c.order) {
+            Some(o) => {
+                let done: i64 = o
+                    .tickets
+                    .iter()
+                    .filter(|t| t.state == TicketState::Done)
+                    .map(|t| t.quantity)
+                    .sum();
+                assert!(
+                    o.tickets.iter().all(|t| t.state == TicketState::Done),
+                    "order {} ended with tickets not done, after {line}",
+                    o.id
+                );
+                assert_eq!(done + o.given_up, o.need.quantity, "after {line}");
+                if o.given_up > 0 {
+                    assert_eq!(o.reason.as_deref(), Some("window_ended"), "after {line}");
+                    assert!(ended(o), "order {} gave up units in its window", o.id);
+                }
+            }
+            // Closed without `close`: only when its need's window ended.
+            None => assert!(
+                ended(was),
+                "order {} closed in its window, after {line}",
+                was.id
+            ),
+        }
+    }
+}
+
 fn check_invariants(ledger: &Ledger) {
     for o in ledger.orders() {
         let total: i64 = o.tickets.iter().map(|t| t.quantity).sum();
@@ -187,6 +241,23 @@ fn check_invariants(ledger: &Ledger) {
     }
 }
 
+/// Every third seed dispatches with a forecast: another tiny district's needs, expected over
+/// the stream's first three weeks.
+fn rules_for(seed: u64) -> Rules {
+    if seed % 3 != 0 {
+        return Rules::default();
+    }
+    let other = generate(&Shape::tiny(), seed % 7 + 1);
+    Rules {
+        forecast: Some(Forecast {
+            from: "2027-01-01T00:00:00".into(),
+            until: "2027-01-22T00:00:00".into(),
+            needs: other.needs,
+        }),
+        ..Rules::default()
+    }
+}
+
 /// One random stream on a tiny generated instance, checked after every command; returns the
 /// lines and the event log.
 fn checked_stream(
@@ -194,7 +265,8 @@ fn checked_stream(
     steps: usize,
 ) -> Result<(Instance, Vec<String>, String), TestCaseError> {
     let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
-    let mut ledger = Ledger::new(instance.clone()).unwrap();
+    let rules = rules_for(seed);
+    let mut ledger = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
     let lp = LpSolver::new(LpBackend::Microlp);
     let (mut rng, mut gen) = (Rng::new(seed), Gen::default());
     let mut lines = Vec::new();
@@ -203,6 +275,7 @@ fn checked_stream(
         let line = gen.command(&mut rng, &ledger);
         let before = (ledger.summary().to_string(), ledger.seq());
         let whole = format!("{ledger:?}");
+        let previous = ledger.clone();
         match ledger.apply_line(&line) {
             Ok(applied) => {
                 match &applied.event {
@@ -222,6 +295,7 @@ fn checked_stream(
                     }
                 }
                 check_feed(&ledger, &applied.changes);
+                check_time_rules(&previous, &ledger, &line, &applied.changes);
                 let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
                 prop_assert_eq!(value, optimum, "open allocation after {}", line);
                 let proof = ledger.check_dispatch();
@@ -241,7 +315,7 @@ fn checked_stream(
         check_invariants(&ledger);
         lines.push(line);
     }
-    let again = Ledger::replay(instance.clone(), &log).unwrap();
+    let again = Ledger::replay_with(instance.clone(), rules, &log).unwrap();
     prop_assert_eq!(again.summary().to_string(), ledger.summary().to_string());
     prop_assert_eq!(again.snapshot(), ledger.snapshot());
     Ok((instance, lines, log))
@@ -275,7 +349,8 @@ proptest! {
     #[test]
     fn split_anywhere(seed in any::<u64>(), steps in 1usize..80, at in 0usize..80) {
         let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 7)).unwrap();
-        let mut whole = Ledger::new(instance.clone()).unwrap();
+        let rules = rules_for(seed);
+        let mut whole = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
         let (mut rng, mut gen) = (Rng::new(seed), Gen::default());
         let mut lines = Vec::new();
         for _ in 0..steps {
@@ -284,13 +359,13 @@ proptest! {
             lines.push(line);
         }
         let at = at.min(lines.len());
-        let mut first = Ledger::new(instance.clone()).unwrap();
+        let mut first = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
         let head = trace(&mut first, &lines[..at]);
         let snapshot = first.snapshot();
-        let mut second = Ledger::restore(instance.clone(), Rules::default(), &snapshot).unwrap();
+        let mut second = Ledger::restore(instance.clone(), rules.clone(), &snapshot).unwrap();
         prop_assert_eq!(second.snapshot(), snapshot);
         let tail = trace(&mut second, &lines[at..]);
-        let mut unsplit = Ledger::new(instance).unwrap();
+        let mut unsplit = Ledger::with_rules(instance, rules).unwrap();
         let all = trace(&mut unsplit, &lines);
         prop_assert_eq!(&all[..at], &head[..]);
         prop_assert_eq!(&all[at..], &tail[..]);
@@ -568,7 +643,18 @@ fn built_in_roles() {
     assert_eq!(apply(&mut ledger, "R1", claim), Ok(()));
     let complete = r#""cmd": "complete", "order": "N1", "resource": "R1""#;
     assert_eq!(apply(&mut ledger, "R1", complete), Ok(()));
-    // Its only ticket done, N1 is completed.
+    // Its only ticket done, N1 still has a unit open: it is not completed until staff close
+    // it (结单 with the unit given up).
+    assert_eq!(
+        ledger.order("N1").map(|o| o.state),
+        Some(OrderState::Listed)
+    );
+    let close = r#""cmd": "close", "order": "N1", "reason": "no one left""#;
+    assert_eq!(apply(&mut ledger, "h1", close), Err("forbidden"));
+    assert_eq!(apply(&mut ledger, "W1", close), Ok(()));
+    let n1 = ledger.order("N1").unwrap();
+    assert_eq!((n1.state, n1.given_up), (OrderState::Completed, 1));
+    assert_eq!(n1.reason.as_deref(), Some("no one left"));
     let cancel = r#""cmd": "cancel", "order": "N1""#;
     assert_eq!(apply(&mut ledger, "h1", cancel), Err("forbidden"));
     assert_eq!(apply(&mut ledger, "W1", cancel), Err("order_state"));
@@ -652,4 +738,274 @@ fn finished_orders_leave_the_working_set() {
         ledger.apply_line(repost).unwrap_err().code(),
         "order_exists"
     );
+}
+
+/// A street with one community, one need and one member, under `policy` (JSON).
+fn timed(need_window: &str, policy: &str) -> Instance {
+    Instance::from_json_str(&format!(
+        r#"{{"areas": [{{"id": "S", "level": "street"}},
+                      {{"id": "C1", "level": "community", "parent": "S"}}],
+            "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 2{need_window}}}],
+            "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 1}},
+                          {{"id": "R2", "kind": "unit", "home": "S", "categories": ["care"], "capacity": 5}}],
+            "policy": {policy}}}"#
+    ))
+    .unwrap()
+}
+
+fn at_hour(h: i64) -> String {
+    format!("2027-01-{:02}T{:02}:00:00", 1 + h / 24, h % 24)
+}
+
+fn tick(ledger: &mut Ledger, h: i64) -> duijie::orders::Applied {
+    let line = format!(
+        r#"{{"cmd": "tick", "at": "{}", "by": "clock"}}"#,
+        at_hour(h)
+    );
+    let a = ledger.apply_line(&line).unwrap();
+    ledger.check_dispatch().unwrap();
+    check_feed(ledger, &a.changes);
+    a
+}
+
+/// Offers made at the start count from the ledger's start; an expired offer is not made again
+/// to the resource that let it lapse for `lapse_hours`, then it is.
+#[test]
+fn start_time_and_lapses() {
+    let instance = timed("", r#"{"offer_deadline_hours": 10, "lapse_hours": 30}"#);
+    let rules = Rules {
+        start: Some(at_hour(0)),
+        ..Rules::default()
+    };
+    let mut ledger = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
+    let n1 = ledger.order("N1").unwrap();
+    assert_eq!(n1.tickets.len(), 2);
+    // Not expired through the deadline, gone at the first tick after it.
+    assert!(tick(&mut ledger, 10).changes.offers.is_empty());
+    let a = tick(&mut ledger, 11);
+    assert_eq!(a.changes.offers.len(), 2);
+    assert!(a.changes.offers.iter().all(|o| o.quantity == 0));
+    assert!(ledger.order("N1").unwrap().tickets.is_empty());
+    // Both lapsed: no offer until 30 hours later.
+    assert!(tick(&mut ledger, 40).changes.offers.is_empty());
+    let a = tick(&mut ledger, 41);
+    assert_eq!(a.changes.offers.len(), 2);
+    assert!(a.changes.offers.iter().all(|o| o.quantity == 1));
+    // Restored from a snapshot taken while lapsed, the same.
+    let mut ledger = Ledger::with_rules(instance.clone(), rules.clone()).unwrap();
+    tick(&mut ledger, 11);
+    let mut restored = Ledger::restore(instance, rules, &ledger.snapshot()).unwrap();
+    restored.check_dispatch().unwrap();
+    assert_eq!(tick(&mut restored, 41).changes.offers.len(), 2);
+    // A command before the start is refused.
+    let mut ledger = Ledger::with_rules(
+        timed("", "{}"),
+        Rules {
+            start: Some(at_hour(5)),
+            ..Rules::default()
+        },
+    )
+    .unwrap();
+    let early = format!(
+        r#"{{"cmd": "tick", "at": "{}", "by": "clock"}}"#,
+        at_hour(4)
+    );
+    assert_eq!(
+        ledger.apply_line(&early).unwrap_err().code(),
+        "time_backwards"
+    );
+}
+
+/// A need whose window ended is offered no more: its units not accepted are given up with a
+/// recorded reason, and it ends when its accepted units are done; `accept` after the end is
+/// refused. A resource whose window ended gets no offers.
+#[test]
+fn window_ends() {
+    let window = format!(
+        r#", "window": {{"start": "{}", "end": "{}"}}"#,
+        at_hour(0),
+        at_hour(5)
+    );
+    let mut ledger = Ledger::new(timed(&window, "{}")).unwrap();
+    tick(&mut ledger, 1);
+    let accept = |h: i64, r: &str| {
+        format!(
+            r#"{{"cmd": "accept", "at": "{}", "by": "{r}", "order": "N1", "resource": "{r}"}}"#,
+            at_hour(h)
+        )
+    };
+    ledger.apply_line(&accept(2, "R1")).unwrap();
+    // Through the end the other offer stands; after it, it is gone at any command.
+    assert!(tick(&mut ledger, 5).changes.offers.is_empty());
+    assert_eq!(
+        ledger.apply_line(&accept(6, "R2")).unwrap_err().code(),
+        "window_ended"
+    );
+    let a = tick(&mut ledger, 6);
+    assert_eq!(a.changes.offers.len(), 1);
+    assert_eq!(a.changes.offers[0].quantity, 0);
+    let n1 = ledger.order("N1").unwrap();
+    assert_eq!((n1.state, n1.given_up), (OrderState::Listed, 1));
+    assert_eq!(n1.reason.as_deref(), Some("window_ended"));
+    assert_eq!(ledger.summary().given_up.get("window_ended"), Some(&1));
+    let complete = format!(
+        r#"{{"cmd": "complete", "at": "{}", "by": "R1", "order": "N1", "resource": "R1"}}"#,
+        at_hour(7)
+    );
+    let a = ledger.apply_line(&complete).unwrap();
+    assert_eq!(a.changes.orders[0].state, OrderState::Completed);
+    // Nothing accepted when the window ends: the order is closed and leaves.
+    let mut ledger = Ledger::new(timed(&window, "{}")).unwrap();
+    tick(&mut ledger, 6);
+    assert_eq!(ledger.finished("N1"), Some(OrderState::Closed));
+    // A resource whose window ended gets no new offers.
+    let mut ledger = Ledger::new(timed("", "{}")).unwrap();
+    let update = format!(
+        r#"{{"cmd": "update", "at": "{}", "by": "R2", "resource": "R2", "window": {{"start": "{}", "end": "{}"}}}}"#,
+        at_hour(1),
+        at_hour(0),
+        at_hour(3)
+    );
+    ledger.apply_line(&update).unwrap();
+    ledger.check_dispatch().unwrap();
+    assert!(ledger.order("N1").unwrap().ticket_of("R2").is_some());
+    tick(&mut ledger, 4);
+    assert!(ledger.order("N1").unwrap().ticket_of("R2").is_none());
+}
+
+/// Deadlines (接诉即办): a listed order with units not accepted `escalate_after_hours` after
+/// it was listed is raised to that level, naming the resources there that may serve it.
+#[test]
+fn deadlines_escalate() {
+    let policy = r#"{"escalate_after_hours": {"street": 4, "district": 24}}"#;
+    let instance = timed("", policy);
+    // The policy reads and writes back with its deadlines.
+    let data = instance.to_data();
+    let json = serde_json::to_string(&data.policy).unwrap();
+    assert!(json.contains(r#""escalate_after_hours":{"street":4,"district":24}"#));
+    let mut ledger = Ledger::new(instance).unwrap();
+    tick(&mut ledger, 0);
+    assert!(tick(&mut ledger, 3).changes.escalations.is_empty());
+    let a = tick(&mut ledger, 4);
+    let e = &a.changes.escalations[0];
+    assert_eq!((e.reason.as_str(), e.units), ("deadline", 2));
+    assert_eq!(e.level, duijie::model::Level::Street);
+    assert_eq!(e.resources, ["R2"]);
+    let e = &tick(&mut ledger, 24).changes.escalations[0];
+    assert_eq!(e.level, duijie::model::Level::District);
+    // Out of range or at a level below the street: refused with its path.
+    let bad = r#"{"cmd": "set_policy", "at": "2027-01-03T00:00:00", "by": "d", "policy": {"escalate_after_hours": {"street": -1}, "lapse_hours": 100000, "forecast_weight": 101}}"#;
+    let err = ledger.apply_line(bad).unwrap_err();
+    assert_eq!(err.code(), "invalid_policy");
+    let paths: Vec<&str> = err.problems().iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "policy.lapse_hours",
+            "policy.forecast_weight",
+            "policy.escalate_after_hours.street"
+        ]
+    );
+    let below = r#"{"cmd": "set_policy", "at": "2027-01-03T00:00:00", "by": "d", "policy": {"escalate_after_hours": {"community": 1}}}"#;
+    let err = ledger.apply_line(below).unwrap_err();
+    assert_eq!(err.code(), "invalid_policy");
+    assert_eq!(
+        err.problems()[0].path,
+        "policy.escalate_after_hours.community"
+    );
+}
+
+/// Forecast-aware dispatch: capacity is held back from a low-value order now for the
+/// vulnerable demand the forecast expects; the reservation shrinks as the horizon passes; with
+/// `forecast_weight` 0 every answer is exactly as without a forecast.
+#[test]
+fn forecast_reserves_for_vulnerable_demand() {
+    let instance = |weight: &str| {
+        Instance::from_json_str(&format!(
+            r#"{{"areas": [{{"id": "S", "level": "street"}},
+                          {{"id": "C1", "level": "community", "parent": "S"}}],
+                "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 1, "priority": 1}}],
+                "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 2}}],
+                "policy": {{{weight}}}}}"#
+        ))
+        .unwrap()
+    };
+    let text = r#"{"from": "2027-01-01T00:00:00", "until": "2027-01-11T00:00:00",
+                   "needs": [{"id": "F", "area": "C1", "category": "care", "quantity": 4, "priority": 3, "vulnerable": true}]}"#;
+    let forecast = Forecast::from_json_str(text).unwrap();
+    let rules = Rules {
+        forecast: Some(forecast.clone()),
+        start: Some(at_hour(0)),
+        ..Rules::default()
+    };
+    let mut ledger = Ledger::with_rules(instance(""), rules.clone()).unwrap();
+    ledger.check_dispatch().unwrap();
+    // Four vulnerable units still to come, worth 500 each, outweigh N1's 100: both units of
+    // R1 are held for them, and N1 is escalated instead of offered.
+    assert_eq!(ledger.reserved(), 2);
+    assert!(ledger.order("N1").unwrap().tickets.is_empty());
+    // Three quarters of the horizon later one unit is still to come: one is offered to N1.
+    let a = tick(&mut ledger, 180);
+    assert_eq!(ledger.reserved(), 1);
+    assert_eq!(a.changes.offers.len(), 1);
+    assert_eq!(a.changes.offers[0].quantity, 1);
+    let lp = LpSolver::new(LpBackend::Microlp);
+    let (value, optimum) = ledger.check_open_allocation(&lp).unwrap();
+    assert_eq!(value, optimum);
+    // A snapshot keeps the reservations.
+    let restored = Ledger::restore(instance(""), rules.clone(), &ledger.snapshot()).unwrap();
+    restored.check_dispatch().unwrap();
+    assert_eq!(restored.reserved(), 1);
+    // Weight 0: every answer as without a forecast.
+    let (mut rng, mut gen) = (Rng::new(5), Gen::default());
+    let rules = Rules {
+        start: None,
+        ..rules
+    };
+    let mut with = Ledger::with_rules(instance(r#""forecast_weight": 0"#), rules).unwrap();
+    let mut without = Ledger::new(instance(r#""forecast_weight": 0"#)).unwrap();
+    for _ in 0..200 {
+        let line = gen.command(&mut rng, &without);
+        let a = with
+            .apply_line(&line)
+            .map(|a| a.changes)
+            .map_err(|e| e.to_string());
+        let b = without
+            .apply_line(&line)
+            .map(|a| a.changes)
+            .map_err(|e| e.to_string());
+        assert_eq!(a, b, "{line}");
+    }
+    assert_eq!(with.summary().to_string(), without.summary().to_string());
+    // The file form is checked with paths.
+    let err = Forecast::from_json_str(
+        r#"{"from": "2027-01-02T00:00:00", "until": "2027-01-01T00:00:00", "needs": []}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.problems()[0].path, "until");
+}
+
+/// A forecast from the ledger's own history: the needs posted in the week before the horizon,
+/// their windows moved a week on.
+#[test]
+fn forecast_from_history() {
+    let mut ledger = Ledger::new(timed("", "{}")).unwrap();
+    let mut log = format!("{}\n", ledger.log_header());
+    for (k, day) in [(1, 1), (2, 3), (3, 9)] {
+        let line = format!(
+            r#"{{"cmd": "post", "at": "2027-01-{day:02}T10:00:00", "by": "h", "need": {{"id": "P{k}", "area": "C1", "category": "care", "quantity": {k}, "window": {{"start": "2027-01-{day:02}T00:00:00", "end": "2027-01-{:02}T00:00:00"}}}}}}"#,
+            day + 2
+        );
+        log.push_str(&ledger.apply_line(&line).unwrap().event.unwrap().to_json());
+        log.push('\n');
+    }
+    let f = Forecast::from_log(&log, "2027-01-08T00:00:00", "2027-01-15T00:00:00").unwrap();
+    let quantities: Vec<i64> = f.needs.iter().map(|n| n.quantity).collect();
+    assert_eq!(quantities, [1, 2]);
+    let w = f.needs[1].window.as_ref().unwrap();
+    assert_eq!(
+        (w.start.as_str(), w.end.as_str()),
+        ("2027-01-10T00:00:00", "2027-01-12T00:00:00")
+    );
+    assert!(Forecast::from_log(&log, "2027-01-08T00:00:00", "2027-01-08T00:00:00").is_err());
 }

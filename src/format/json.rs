@@ -9,7 +9,7 @@
 
 use crate::contract::{
     AreaData, BudgetData, InstanceData, NeedData, ProposalData, ResourceData, WindowData,
-    POLICY_FIELDS,
+    DEADLINE_LEVELS, POLICY_FIELDS,
 };
 use crate::model::area::Level;
 use crate::model::limits;
@@ -846,6 +846,33 @@ impl<'de> Expect<'de> for Penalties<'_, '_> {
     }
 }
 
+/// `policy.escalate_after_hours`: hours by level (`street`, `district`, `city`), indexed by
+/// [`Level::index`].
+struct Deadlines<'r, 'l>(At<'r, 'l>);
+
+impl<'de> Expect<'de> for Deadlines<'_, '_> {
+    type Out = [Option<i64>; 5];
+    fn wrong(self, found: &str) -> Got<[Option<i64>; 5]> {
+        self.0.wrong("an object", found)
+    }
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Got<[Option<i64>; 5]>, A::Error> {
+        let At { r, loc } = self.0;
+        let mut out = [None; 5];
+        let names = DEADLINE_LEVELS.map(Level::as_str);
+        fields(r, loc, map, names, |r, i, map| {
+            field!(
+                r,
+                loc,
+                names[i],
+                map,
+                Int,
+                &mut out[DEADLINE_LEVELS[i].index()]
+            )
+        })?;
+        Ok(Got::Value(out))
+    }
+}
+
 /// An object of two required integers (`{"after", "penalty"}`, …), 0 where one is missing or
 /// broken (already reported).
 struct Pair<'r, 'l>(At<'r, 'l>, [&'static str; 2]);
@@ -961,12 +988,13 @@ impl<'de> Expect<'de> for PolicyOf<'_, '_> {
         let At { r, loc } = self.0;
         let mut p = Policy::default();
         let mut ints: [Option<i64>; POLICY_FIELDS.len()] = [None; POLICY_FIELDS.len()];
-        let mut penalties = None;
+        let (mut penalties, mut deadlines) = (None, None);
         let (mut steps, mut engagement, mut floor) = (None, None, None);
         fields(r, loc, map, POLICY_FIELDS, |r, i, map| {
             let name = POLICY_FIELDS[i];
             match name {
                 "locality_penalty" => field!(r, loc, name, map, Penalties, &mut penalties),
+                "escalate_after_hours" => field!(r, loc, name, map, Deadlines, &mut deadlines),
                 "load_steps" => field!(r, loc, name, map, StepsByKind, &mut steps),
                 "engagement" => field!(r, loc, name, map, EngagementByKind, &mut engagement),
                 "community_floor" => {
@@ -988,6 +1016,7 @@ impl<'de> Expect<'de> for PolicyOf<'_, '_> {
             &mut p.cost_weight,
             &mut p.offer_deadline_hours,
             &mut p.reoffer_penalty,
+            &mut p.lapse_hours,
         ];
         let names = [
             "priority_value",
@@ -995,6 +1024,7 @@ impl<'de> Expect<'de> for PolicyOf<'_, '_> {
             "cost_weight",
             "offer_deadline_hours",
             "reoffer_penalty",
+            "lapse_hours",
         ];
         for (slot, name) in slots.into_iter().zip(names) {
             let k = POLICY_FIELDS.iter().position(|f| *f == name);
@@ -1007,6 +1037,11 @@ impl<'de> Expect<'de> for PolicyOf<'_, '_> {
                 p.locality_penalty[l] = v;
             }
         }
+        if let Some(d) = deadlines {
+            p.escalate_after_hours = d;
+        }
+        let weight = POLICY_FIELDS.iter().position(|f| *f == "forecast_weight");
+        p.forecast_weight = weight.and_then(|k| ints[k]);
         p.load_steps = steps;
         p.engagement = engagement;
         p.community_floor = floor.map(|[share_pct, bonus]| CommunityFloor { share_pct, bonus });

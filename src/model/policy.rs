@@ -41,6 +41,16 @@ pub struct Policy {
     pub engagement: Option<PerKind<Option<Engagement>>>,
     /// A bonus for each unit served in a community up to a share of its demand.
     pub community_floor: Option<CommunityFloor>,
+    /// Deadlines (接诉即办): hours after listing at which an order with units not accepted is
+    /// escalated to a level, indexed by [`Level::index`]; only `street`, `district` and `city`
+    /// may be set (all `None`: no deadlines, the default).
+    pub escalate_after_hours: [Option<i64>; 5],
+    /// Hours during which an offer that expired is not made again to the resource that let it
+    /// lapse (default 24; 0: it may be made again at once).
+    pub lapse_hours: i64,
+    /// How much a forecast of demand still to come counts in live dispatch, in percent
+    /// (`None`: 100 when the ledger has a forecast; 0: the forecast has no effect).
+    pub forecast_weight: Option<i64>,
 }
 
 /// One value per resource kind, indexed by [`Kind`].
@@ -108,9 +118,15 @@ impl Default for Policy {
             load_steps: None,
             engagement: None,
             community_floor: None,
+            escalate_after_hours: [None; 5],
+            lapse_hours: DEFAULT_LAPSE_HOURS,
+            forecast_weight: None,
         }
     }
 }
+
+/// The default of [`Policy::lapse_hours`].
+pub const DEFAULT_LAPSE_HOURS: i64 = 24;
 
 impl Policy {
     /// Value of one unit: see the type's documentation. Exact for every validated input

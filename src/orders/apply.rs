@@ -49,6 +49,7 @@ impl Ledger {
                 order, resource, ..
             } => self.withdraw(order, resource, at),
             Action::Cancel { order, reason } => self.cancel(order, reason, at),
+            Action::Close { order, reason } => self.close(order, reason, at),
             Action::Tick => self.tick(at),
             Action::Join { resource } => self.join(resource, at),
             Action::Update { resource, change } => self.update(resource, change, at),
@@ -96,6 +97,7 @@ impl Ledger {
             let opened = self.open_node(k, open, None);
             let changed = self.repair()?;
             self.order_mut(k).state = O::Listed;
+            self.index_listed(k, at);
             self.record_opened(&opened);
             self.file(k);
             self.note_state(k);
@@ -116,6 +118,7 @@ impl Ledger {
         let k = self.order_in(order, &[O::Listed], "accept")?;
         let j = self.resource_slot(resource)?;
         let t = self.ticket_in(k, resource, &[T::Offered], "accept")?;
+        self.check_windows(k, j, at)?;
         let ticket = self.order_ref(k).tickets[t].clone();
         self.check_room(k, j, ticket.quantity)?;
         let (node, open) = (self.order_ref(k).node, self.order_ref(k).open());
@@ -169,6 +172,7 @@ impl Ledger {
     ) -> Result<(), Rejection> {
         let k = self.order_in(order, &[O::Listed], "claim")?;
         let j = self.resource_slot(resource)?;
+        self.check_windows(k, j, at)?;
         let areas = self.instance.areas();
         let Some((tier, value)) =
             self.roster
@@ -261,45 +265,18 @@ impl Ledger {
         Ok(())
     }
 
-    /// 完成结单: the ticket is done; the order completes when all its tickets are.
+    /// 完成结单: the ticket is done; the order completes when all its units are done or
+    /// given up (never while units are open, offered or accepted).
     fn complete(&mut self, order: &str, resource: &str, at: DateTime) -> Result<(), Rejection> {
         let k = self.order_in(order, &[O::Listed], "complete")?;
         let j = self.resource_slot(resource)?;
         let t = self.ticket_in(k, resource, &[T::Accepted, T::Agreed], "complete")?;
-        let o = self.order_ref(k);
-        let ticket = o.tickets[t].clone();
-        let completes = o
-            .tickets
-            .iter()
-            .enumerate()
-            .all(|(x, other)| x == t || other.state == T::Done);
-        // No offer is outstanding; its open units are no longer dispatched.
-        let closing = o.node.filter(|_| completes);
-        let changed = match closing {
-            Some(n) => {
-                self.live.remove_left(n);
-                self.repair()?
-            }
-            None => Vec::new(),
-        };
+        let ticket = self.order_ref(k).tickets[t].clone();
         self.set_ticket(k, &ticket, ticket.quantity, T::Done, Some(at));
         let kind = self.roster.get(j).map(|m| m.kind());
         let per_unit = kind.map_or(0, |kind| self.rules.points.per_unit(kind));
         self.totals.done(resource, ticket.quantity, per_unit);
-        if completes {
-            self.unfile(k);
-            self.outstanding -= self.order_ref(k).need.quantity;
-            let o = self.order_mut(k);
-            o.state = O::Completed;
-            o.completed_at = Some(at);
-            let serial = o.serial;
-            self.rating.insert((at, serial));
-            self.note_state(k);
-        }
-        self.follow(changed, Some(at));
-        if closing.is_some() {
-            self.record_closed(k);
-        }
+        self.settle(k, at);
         Ok(())
     }
 
@@ -339,15 +316,18 @@ impl Ledger {
         let j = self.resource_slot(resource)?;
         let t = self.ticket_in(k, resource, &[T::Accepted, T::Agreed], "withdraw")?;
         let ticket = self.order_ref(k).tickets[t].clone();
+        // After the need's window ended, units given back are given up, never dispatched.
+        let ended = self.order_ref(k).window_end().is_some_and(|end| end < at);
         let open = self.order_ref(k).open() + ticket.quantity;
-        let opened = match self.order_ref(k).node {
-            Some(n) => {
+        let opened = match (self.order_ref(k).node, ended) {
+            (_, true) => None,
+            (Some(n), false) => {
                 self.live.set_supply(n, open);
                 None
             }
-            None => Some(self.open_node(k, open, Some(j))),
+            (None, false) => Some(self.open_node(k, open, Some(j))),
         };
-        let room = self.room(j) + ticket.quantity;
+        let room = self.live_room_plus(j, ticket.quantity);
         self.live.set_capacity(j, room);
         let changed = self.repair()?;
         self.committed[j as usize] -= ticket.quantity;
@@ -357,7 +337,11 @@ impl Ledger {
         if let Some(opened) = &opened {
             self.record_opened(opened);
         }
+        if ended {
+            self.give_up(k, ticket.quantity, super::time::WINDOW_ENDED);
+        }
         self.follow(changed, Some(at));
+        self.settle(k, at);
         Ok(())
     }
 
@@ -381,7 +365,7 @@ impl Ledger {
             self.live.remove_left(n);
         }
         for &(j, t) in &freed {
-            let room = self.room(j) + t.quantity;
+            let room = self.live_room_plus(j, t.quantity);
             self.live.set_capacity(j, room);
         }
         let changed = if node.is_some() || !freed.is_empty() {
@@ -398,6 +382,7 @@ impl Ledger {
         }
         self.outstanding -= self.order_ref(k).need.quantity;
         self.unfile(k);
+        self.unindex(k);
         let o = self.order_mut(k);
         o.state = O::Cancelled;
         o.reason = reason.clone();
@@ -405,6 +390,60 @@ impl Ledger {
         self.follow(changed, Some(at));
         self.record_closed(k);
         self.archive(k);
+        Ok(())
+    }
+
+    /// 结单 with units unserved: the order ends now. Its offers are withdrawn, its accepted
+    /// and agreed tickets released (their capacity returns), and every unit not done is
+    /// recorded as given up; with units done it is completed (and may be rated), else closed.
+    fn close(
+        &mut self,
+        order: &str,
+        reason: &Option<String>,
+        at: DateTime,
+    ) -> Result<(), Rejection> {
+        let k = self.order_in(order, &[O::Posted, O::Listed], "close")?;
+        let tickets = self.order_ref(k).tickets.clone();
+        let freed: Vec<(u32, &Ticket)> = tickets
+            .iter()
+            .filter(|t| matches!(t.state, T::Accepted | T::Agreed))
+            .filter_map(|t| Some((self.roster.find(&t.resource)?, t)))
+            .collect();
+        let node = self.order_ref(k).node;
+        if let Some(n) = node {
+            self.live.remove_left(n);
+        }
+        for &(j, t) in &freed {
+            let room = self.live_room_plus(j, t.quantity);
+            self.live.set_capacity(j, room);
+        }
+        let changed = if node.is_some() || !freed.is_empty() {
+            self.repair()?
+        } else {
+            Vec::new()
+        };
+        for (j, t) in freed {
+            self.committed[j as usize] -= t.quantity;
+            self.set_ticket(k, t, 0, t.state, None);
+        }
+        for t in tickets.iter().filter(|t| t.state == T::Offered) {
+            self.drop_offer(k, &t.resource);
+        }
+        let why = reason.as_deref().unwrap_or(super::time::CLOSED).to_owned();
+        let units = self.order_ref(k).open();
+        self.give_up(k, units, &why);
+        self.order_mut(k).reason = Some(why);
+        if self.order_ref(k).state == O::Posted {
+            // Never listed: it leaves as closed.
+            self.outstanding -= self.order_ref(k).need.quantity;
+            self.order_mut(k).state = O::Closed;
+            self.note_state(k);
+            self.archive(k);
+            return Ok(());
+        }
+        self.follow(changed, Some(at));
+        self.record_closed(k);
+        self.settle(k, at);
         Ok(())
     }
 
@@ -418,6 +457,9 @@ impl Ledger {
             .take_while(|(since, ..)| at.seconds() - since.seconds() > deadline)
             .copied()
             .collect();
+        // An expired offer loses its keep bonus; with `lapse_hours`, its pair also leaves
+        // dispatch until the lapse is over.
+        let lapse = self.policy.lapse_hours.saturating_mul(3600);
         let mut arcs = Vec::with_capacity(expired.len());
         for &(_, serial, j) in &expired {
             let node = self
@@ -426,19 +468,33 @@ impl Ledger {
                 .and_then(|&k| self.orders[k].as_ref())
                 .and_then(|o| o.node);
             if let Some(a) = node.and_then(|n| self.live.find(n, j)) {
-                self.live.set_units(a, 0);
+                if lapse > 0 {
+                    self.live.remove_arc(a);
+                } else {
+                    self.live.set_units(a, 0);
+                }
                 arcs.push(a);
             }
         }
-        let changed = if arcs.is_empty() {
+        // The forecast's demand still to come shrinks as the horizon passes.
+        let (created, supplies) = self.forecast_supplies(at);
+        let changed = if arcs.is_empty() && !supplies {
             Vec::new()
         } else {
             self.repair()?
         };
+        self.record_forecast(created);
+        let until = at.plus_seconds(lapse);
         for &(_, serial, j) in &expired {
             if let Some(&k) = self.by_serial.get(&serial) {
                 let id = self.roster.id(j).to_owned();
                 self.drop_offer(k, &id);
+                if lapse > 0 {
+                    if let Some(old) = self.order_mut(k).lapsed.insert(id, until) {
+                        self.lapses.remove(&(old, serial, j));
+                    }
+                    self.lapses.insert((until, serial, j));
+                }
             }
         }
         arcs.extend(changed);
@@ -446,6 +502,7 @@ impl Ledger {
         arcs.sort_unstable_by_key(|&a| (live.arc(a).left, live.arc(a).right));
         arcs.dedup();
         self.follow(arcs, Some(at));
+        self.apply_deadlines(at);
         let window = self.rules.rating_hours.saturating_mul(3600);
         let done: Vec<u64> = self
             .rating

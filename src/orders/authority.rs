@@ -55,7 +55,7 @@ impl Authority for Permissive {
 /// - a resource acts for itself: `accept`, `decline`, `claim`, `agree`, `complete`,
 ///   `withdraw` by the named resource; `join`, `update` and `leave` by the resource itself or by
 ///   staff (a resource of kind `staff`) whose home is the resource's home or above it;
-/// - staff of the order's community, or of an area above it, `review` and `cancel`;
+/// - staff of the order's community, or of an area above it, `review`, `cancel` and `close`;
 /// - the requester `rate`s (staff of the community rate an order that names no requester);
 /// - `post` and `tick` are open to all; `set_policy` and `set_points` need staff at district
 ///   level or above.
@@ -113,7 +113,9 @@ impl Authority for Roles {
             | Action::Agree { resource, .. }
             | Action::Complete { resource, .. }
             | Action::Withdraw { resource, .. } => by == resource,
-            Action::Review { order, .. } | Action::Cancel { order, .. } => {
+            Action::Review { order, .. }
+            | Action::Cancel { order, .. }
+            | Action::Close { order, .. } => {
                 match Roles::order_area(ledger, order) {
                     Some(a) => Roles::staff_over(ledger, by, a),
                     None => true, // unknown or finished: the command itself is refused
@@ -139,7 +141,7 @@ impl Authority for Roles {
             Ok(())
         } else {
             Err(match &c.action {
-                Action::Review { .. } | Action::Cancel { .. } => {
+                Action::Review { .. } | Action::Cancel { .. } | Action::Close { .. } => {
                     "only staff of the order's community or above".into()
                 }
                 Action::Rate { .. } => "only the requester".into(),

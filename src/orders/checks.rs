@@ -26,6 +26,7 @@ impl Ledger {
             .flat_map(|o| o.tickets.iter().filter(|t| t.state == TicketState::Offered))
             .map(|t| t.quantity * (t.value + bonus))
             .sum();
+        let offered = offered + self.reserved_value();
         Ok((offered, solver.solve(&self.live.to_network())?.objective))
     }
 
@@ -77,6 +78,11 @@ impl Ledger {
                 for (a, c) in super::roster::Roster::places(&o.wanted, self.instance.areas()) {
                     places.insert((a, c, o.serial));
                 }
+            }
+            // Time rules: nothing of a need whose window ended is dispatched.
+            let ended = matches!((o.window_end(), self.passed), (Some(e), Some(now)) if e < now);
+            if ended && o.state == OrderState::Listed && (o.node.is_some() || o.open() > 0) {
+                return Err(DispatchFault::WindowEnded(o.id.clone()));
             }
             let listed_open = o.state == OrderState::Listed && o.open() > 0;
             let Some(node) = o.node.filter(|_| listed_open) else {
@@ -139,7 +145,7 @@ impl Ledger {
         }
         for j in 0..self.live.rights() as u32 {
             let capacity = match self.roster.get(j) {
-                Some(_) => self.room(j),
+                Some(_) => self.live_room(j),
                 None => 0,
             };
             if self.live.capacity(j) != capacity {

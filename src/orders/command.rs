@@ -119,6 +119,14 @@ pub enum Action {
         /// Why.
         reason: Option<String>,
     },
+    /// 结单 with units unserved: the order ends; its units not done are given up (offers
+    /// withdrawn, accepted tickets released) and recorded as such.
+    Close {
+        /// Order id.
+        order: String,
+        /// Why.
+        reason: Option<String>,
+    },
     /// Time passes: old offers expire and are re-dispatched; completed orders whose rating
     /// window has passed leave the working set.
     Tick,
@@ -143,8 +151,8 @@ pub enum Action {
     },
     /// A new value model from now on (the whole policy object, as in an instance).
     SetPolicy {
-        /// The policy.
-        policy: Policy,
+        /// The policy (boxed: a policy is large beside the other commands).
+        policy: Box<Policy>,
     },
     /// New points rules from now on.
     SetPoints {
@@ -231,7 +239,8 @@ impl Command {
             | Action::Complete { order, .. }
             | Action::Rate { order, .. }
             | Action::Withdraw { order, .. }
-            | Action::Cancel { order, .. } => Some(order),
+            | Action::Cancel { order, .. }
+            | Action::Close { order, .. } => Some(order),
             Action::Post { need } => Some(&need.id),
             _ => None,
         }
@@ -268,6 +277,7 @@ impl Action {
             Action::Rate { .. } => "rate",
             Action::Withdraw { .. } => "withdraw",
             Action::Cancel { .. } => "cancel",
+            Action::Close { .. } => "close",
             Action::Tick => "tick",
             Action::Join { .. } => "join",
             Action::Update { .. } => "update",
@@ -283,7 +293,7 @@ impl Action {
         &'static str,
         &'static [&'static str],
         &'static [&'static str],
-    ); 16] = [
+    ); 17] = [
         ("post", &["need"], &[]),
         ("review", &["order", "approve"], &["reason"]),
         ("accept", &["order", "resource"], &[]),
@@ -294,6 +304,7 @@ impl Action {
         ("rate", &["order", "score"], &["comment"]),
         ("withdraw", &["order", "resource"], &["reason"]),
         ("cancel", &["order"], &["reason"]),
+        ("close", &["order"], &["reason"]),
         ("tick", &[], &[]),
         ("join", &["resource"], &[]),
         (
@@ -389,7 +400,7 @@ impl Serialize for Body<'_> {
                 m.serialize_entry("score", score)?;
                 opt(&mut m, "comment", comment)?;
             }
-            Action::Cancel { order, reason } => {
+            Action::Cancel { order, reason } | Action::Close { order, reason } => {
                 m.serialize_entry("order", order)?;
                 opt(&mut m, "reason", reason)?;
             }

@@ -39,6 +39,7 @@ impl Ledger {
         let skip: Vec<u32> = o
             .excluded
             .iter()
+            .chain(o.lapsed.keys())
             .chain(
                 o.tickets
                     .iter()
@@ -138,14 +139,18 @@ impl Ledger {
                 _ => {}
             }
         }
-        // Bonus units lowered before any is raised, so none exceeds its order's supply.
+        // Bonus units lowered before any is raised, so none exceeds its order's supply. A
+        // forecast node's reservations keep no bonus.
         for &a in &arcs {
-            if self.live.arc(a).units > self.live.arc(a).flow {
+            let arc = self.live.arc(a);
+            if arc.units > arc.flow && !self.is_forecast(arc.left) {
                 self.live.rebase(a);
             }
         }
         for &a in &arcs {
-            self.live.rebase(a);
+            if !self.is_forecast(self.live.arc(a).left) {
+                self.live.rebase(a);
+            }
         }
     }
 

@@ -122,6 +122,18 @@ pub enum Rejection {
     /// A score outside 1–5.
     #[error("score {0} is outside 1..=5")]
     Score(i64),
+    /// `accept` or `claim` after the end of the need's window or of the resource's window.
+    #[error("order {order:?}, resource {resource:?}: the window of {ended} ended at {end}")]
+    WindowEnded {
+        /// Order id.
+        order: String,
+        /// Resource id.
+        resource: String,
+        /// `need` or `resource`.
+        ended: &'static str,
+        /// When it ended.
+        end: String,
+    },
     /// The first dispatch of [`super::Ledger::new`] failed (the solver refused the instance).
     #[error("dispatch failed: {0}")]
     Dispatch(SolveError),
@@ -162,6 +174,7 @@ impl Rejection {
             Rejection::Quantity { .. } => "quantity",
             Rejection::CapacityBelowCommitted { .. } => "capacity_committed",
             Rejection::Score(_) => "score",
+            Rejection::WindowEnded { .. } => "window_ended",
             Rejection::Dispatch(_) => "dispatch",
             Rejection::Internal(_) => "internal",
         }
@@ -333,6 +346,9 @@ pub enum DispatchFault {
     /// A resource's live capacity is not what its commitments leave.
     #[error("resource {0}: capacity is not its room")]
     Room(String),
+    /// A listed order whose need's window ended is still dispatched or has units open.
+    #[error("order {0}: dispatched after its window ended")]
+    WindowEnded(String),
 }
 
 impl DispatchFault {
@@ -345,6 +361,7 @@ impl DispatchFault {
             DispatchFault::OffersNotFlow(_) => "offers_not_flow",
             DispatchFault::OfferWithoutFlow(_) => "offer_without_flow",
             DispatchFault::Room(_) => "room",
+            DispatchFault::WindowEnded(_) => "window_ended",
             DispatchFault::Escalation(_) => "escalation",
             DispatchFault::Arcs(_) => "arcs",
             DispatchFault::Restart(e) => e.code(),

@@ -36,6 +36,7 @@ mod dispatch;
 pub mod error;
 mod feed;
 mod fingerprint;
+mod forecast;
 mod keys;
 mod log;
 mod objects;
@@ -50,11 +51,13 @@ mod store;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod time;
 
 pub use authority::{Authority, Permissive, Roles};
 pub use command::{Action, Command, Event, ResourceChange};
 pub use error::{DispatchFault, QuantityLimit, Rejection, ReplayCause, ReplayError, TimeFault};
 pub use feed::{Changes, OfferChange, OrderChange, TicketChange};
+pub use forecast::Forecast;
 pub use log::{EventLog, LogError, Opened, SyncMode, Torn};
 pub use rules::{Points, Rules};
 pub use snapshot::SnapshotError;
@@ -113,10 +116,30 @@ pub struct Ledger {
     offers: BTreeSet<(DateTime, u64, u32)>,
     /// Completed orders waiting for their rating, by (completion, serial).
     rating: BTreeSet<(DateTime, u64)>,
+    /// Listed orders whose need has a window, by (window end, serial): what time ends.
+    ends: BTreeSet<(DateTime, u64)>,
+    /// Resources with a window that has not ended, by (window end, roster slot).
+    resource_ends: BTreeSet<(DateTime, u32)>,
+    /// Per roster slot: whether its window has ended (it gets no offers).
+    expired: Vec<bool>,
+    /// Offers that lapsed, by (until, order serial, resource slot): until then the resource
+    /// is not offered the order again.
+    lapses: BTreeSet<(DateTime, u64, u32)>,
+    /// Deadlines of listed orders, by (due, serial, level index).
+    deadlines: BTreeSet<(DateTime, u64, usize)>,
+    /// The forecast of demand still to come, grouped, with its left nodes.
+    outlook: Option<forecast::Outlook>,
+    /// Tiers of forecast arcs added in the current command, to record after its repair.
+    forecast_tiers: Vec<(u32, Level)>,
+    /// Per live left node: whether it is a forecast node (its arcs keep no re-offer bonus).
+    forecast_left: Vec<bool>,
     totals: Totals,
     keys: Keys,
     seq: u64,
     last_at: Option<DateTime>,
+    /// The time up to which the time rules have been applied (the last command's `at`, unless
+    /// applying them failed; they are applied again at the next command).
+    passed: Option<DateTime>,
     authority: Arc<dyn Authority>,
     /// What the current command changed.
     feed: Feed,
@@ -169,6 +192,13 @@ impl Ledger {
     /// # Errors
     /// [`Rejection::Dispatch`] if the first dispatch fails.
     pub fn with_rules(instance: Instance, rules: Rules) -> Result<Ledger, Rejection> {
+        let start = match &rules.start {
+            Some(s) => Some(DateTime::parse(s).ok_or_else(|| Rejection::Time {
+                at: s.clone(),
+                fault: TimeFault::NotATime,
+            })?),
+            None => None,
+        };
         let eligibility = Eligibility::build(&instance);
         let live = LiveFlow::solve(eligibility.network(), instance.policy().reoffer_penalty)
             .map_err(Rejection::Dispatch)?;
@@ -191,10 +221,19 @@ impl Ledger {
             places: BTreeSet::new(),
             offers: BTreeSet::new(),
             rating: BTreeSet::new(),
+            ends: BTreeSet::new(),
+            resource_ends: BTreeSet::new(),
+            expired: vec![false; m],
+            lapses: BTreeSet::new(),
+            deadlines: BTreeSet::new(),
+            outlook: None,
+            forecast_tiers: Vec::new(),
+            forecast_left: Vec::new(),
             totals: Totals::default(),
             keys: Keys::default(),
             seq: 0,
             last_at: None,
+            passed: None,
             authority: Arc::new(Permissive),
             feed: Feed::default(),
             live,
@@ -211,15 +250,38 @@ impl Ledger {
             for (a, c) in Roster::places(&order.wanted, ledger.instance.areas()) {
                 ledger.places.insert((a, c, serial));
             }
+            if let Some(end) = order.window_end() {
+                ledger.ends.insert((end, serial));
+            }
             ledger.index.insert(order.id.clone(), i);
             ledger.by_serial.insert(serial, i);
             ledger.orders.push(Some(order));
+        }
+        for j in 0..m as u32 {
+            ledger.index_window(j);
+        }
+        if let Some(forecast) = ledger.rules.forecast.clone() {
+            let outlook = ledger.outlook(&forecast)?;
+            let at = start.unwrap_or(outlook.from);
+            ledger.outlook = Some(outlook);
+            let (created, changed) = ledger.forecast_supplies(at);
+            if changed {
+                ledger.repair()?;
+            }
+            ledger.record_forecast(created);
         }
         let offered = (0..ledger.tiers.len() as u32)
             .filter(|&a| ledger.live.arc(a).flow > 0)
             .collect();
         ledger.follow(offered, None);
         ledger.live.commit();
+        if let Some(start) = start {
+            ledger.stamp(start);
+            ledger.pass_time(start)?;
+            ledger.live.commit();
+            ledger.last_at = Some(start);
+            ledger.passed = Some(start);
+        }
         ledger.feed = Feed::default();
         for k in 0..ledger.orders.len() {
             let e = ledger.escalation(k);
@@ -395,6 +457,21 @@ impl Ledger {
             return Err(e);
         }
         self.live.commit();
+        if self.last_at.is_none() {
+            self.stamp(at);
+        }
+        // Time passes after the command (it cannot be rejected any more): window ends and
+        // lapses up to `at`. A failed repair here (a broken invariant of the live flow) rolls
+        // back the time rules' own changes only: the command stands, the ledger stays
+        // consistent with time passed up to the previous command, and the next command
+        // applies the time rules again.
+        match self.pass_time(at) {
+            Ok(()) => {
+                self.live.commit();
+                self.passed = Some(at);
+            }
+            Err(_) => self.live.rollback(),
+        }
         self.seq += 1;
         self.last_at = Some(at);
         self.keys

@@ -9,7 +9,7 @@
 use super::command::ResourceChange;
 use super::raw::{join, Raw, Walk};
 use super::rules::Points;
-use crate::contract::{ResourceData, WindowData, POLICY_FIELDS};
+use crate::contract::{ResourceData, WindowData, DEADLINE_LEVELS, POLICY_FIELDS};
 use crate::model::area::{Areas, Level};
 use crate::model::limits;
 use crate::model::resource::Kind;
@@ -113,6 +113,25 @@ pub(super) fn read_policy(v: &Raw, path: &str, w: &mut Walk) -> Policy {
         if let Some(x) = x.filter(|_| *name != "locality_penalty") {
             if let Some(i) = w.int(x, join(path, name), None) {
                 *slot = i;
+            }
+        }
+    }
+    let at = |name: &str| POLICY_FIELDS.iter().position(|f| *f == name);
+    if let Some(x) = at("lapse_hours").and_then(|k| f[k]) {
+        if let Some(i) = w.int(x, join(path, "lapse_hours"), None) {
+            p.lapse_hours = i;
+        }
+    }
+    if let Some(x) = at("forecast_weight").and_then(|k| f[k]) {
+        p.forecast_weight = w.int(x, join(path, "forecast_weight"), None);
+    }
+    if let Some(x) = at("escalate_after_hours").and_then(|k| f[k]) {
+        let dpath = join(path, "escalate_after_hours");
+        if let Some(vals) = w.fields(x, &dpath, DEADLINE_LEVELS.map(Level::as_str)) {
+            for (l, x) in DEADLINE_LEVELS.iter().zip(vals) {
+                if let Some(i) = x.and_then(|x| w.int(x, join(&dpath, l.as_str()), None)) {
+                    p.escalate_after_hours[l.index()] = Some(i);
+                }
             }
         }
     }
@@ -336,8 +355,18 @@ pub(super) fn check_policy(p: &Policy, path: &str, read: &Diagnostics) -> Result
             limits::MAX_DEADLINE_HOURS,
         ),
         ("reoffer_penalty", p.reoffer_penalty, limits::MAX_PENALTY),
+        ("lapse_hours", p.lapse_hours, limits::MAX_DEADLINE_HOURS),
     ] {
         c.range(v, hi, join(path, name));
+    }
+    if let Some(v) = p.forecast_weight {
+        c.range(v, 100, join(path, "forecast_weight"));
+    }
+    for l in DEADLINE_LEVELS {
+        if let Some(v) = p.escalate_after_hours[l.index()] {
+            let at = join(&join(path, "escalate_after_hours"), l.as_str());
+            c.range(v, limits::MAX_DEADLINE_HOURS, at);
+        }
     }
     for l in Level::ALL {
         let lp = join(&join(path, "locality_penalty"), l.as_str());

@@ -143,6 +143,7 @@ impl Ledger {
                 reason,
             },
             "cancel" => Action::Cancel { order, reason },
+            "close" => Action::Close { order, reason },
             "tick" => Action::Tick,
             "join" => {
                 let mut r = Walk::default();
@@ -164,7 +165,9 @@ impl Ledger {
                 let raw = field("policy").unwrap_or(&Raw::Null);
                 let policy = objects::read_policy(raw, "policy", &mut r);
                 objects::check_policy(&policy, "policy", &r.d).map_err(Rejection::InvalidPolicy)?;
-                Action::SetPolicy { policy }
+                Action::SetPolicy {
+                    policy: Box::new(policy),
+                }
             }
             _ => {
                 let mut r = Walk::default();

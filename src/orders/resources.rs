@@ -49,7 +49,9 @@ impl Ledger {
         for (k, node) in self.listed_under(&self.roster.reach(j)) {
             touched.push(k);
             let o = self.order_ref(k);
-            let Some(node) = node.filter(|_| !o.excluded.contains(&resource.id)) else {
+            let Some(node) =
+                node.filter(|_| !o.excluded.contains(&resource.id) && !o.lapsed(&resource.id))
+            else {
                 continue;
             };
             let pair = self
@@ -59,6 +61,7 @@ impl Ledger {
                 tiers.push((self.live.add_arc(node, j, value), tier));
             }
         }
+        tiers.extend(self.forecast_arcs(j));
         let changed = match self.repair() {
             Ok(c) => c,
             Err(e) => {
@@ -70,6 +73,10 @@ impl Ledger {
             self.committed.resize(self.roster.len(), 0);
         }
         self.committed[j as usize] = 0;
+        self.index_window(j);
+        if let Some(x) = self.expired.get_mut(j as usize) {
+            *x = false;
+        }
         self.record_tiers(&tiers);
         for k in touched {
             self.touch(k);
@@ -126,6 +133,7 @@ impl Ledger {
             || change.window.is_some()
             || change.unit_cost.is_some();
         let mut keys = self.roster.reach(j);
+        let old_end = self.resource_end(j);
         let mark = self.roster.mark();
         self.roster.remove(j);
         self.roster.insert(j, data, self.instance.areas());
@@ -141,7 +149,9 @@ impl Ledger {
         for (k, node) in listed {
             touched.push(k);
             let o = self.order_ref(k);
-            let Some(node) = node.filter(|_| !o.excluded.contains(id) && !o.holds(id)) else {
+            let Some(node) =
+                node.filter(|_| !o.excluded.contains(id) && !o.holds(id) && !o.lapsed(id))
+            else {
                 continue;
             };
             let pair = self
@@ -162,8 +172,15 @@ impl Ledger {
                 (None, None) => {}
             }
         }
+        // New terms from now on: a window that has ended gives no offers, one that goes on
+        // gives them again.
+        let new_end = self.resource_end(j);
+        let ended = new_end.is_some_and(|end| end < at);
         let room = self.roster.get(j).map_or(0, |m| m.capacity()) - self.committed[j as usize];
-        self.live.set_capacity(j, room);
+        self.live.set_capacity(j, if ended { 0 } else { room });
+        if pairs_change {
+            tiers.extend(self.forecast_arcs(j));
+        }
         let changed = match self.repair() {
             Ok(c) => c,
             Err(e) => {
@@ -171,6 +188,15 @@ impl Ledger {
                 return Err(e);
             }
         };
+        if let Some(end) = old_end {
+            self.resource_ends.remove(&(end, j));
+        }
+        if let Some(end) = new_end.filter(|_| !ended) {
+            self.resource_ends.insert((end, j));
+        }
+        if let Some(x) = self.expired.get_mut(j as usize) {
+            *x = ended;
+        }
         self.record_tiers(&tiers);
         for (k, tier, value) in revalued {
             let o = self.order_mut(k);
@@ -207,7 +233,15 @@ impl Ledger {
             .collect();
         self.live.remove_right(j);
         let mut opened = Vec::new();
-        for (k, t) in &holders {
+        // Units given back after the need's window ended are given up, never dispatched.
+        let ended: Vec<bool> = holders
+            .iter()
+            .map(|(k, _)| self.order_ref(*k).window_end().is_some_and(|end| end < at))
+            .collect();
+        for ((k, t), &ended) in holders.iter().zip(&ended) {
+            if ended {
+                continue;
+            }
             let open = self.order_ref(*k).open() + t.quantity;
             match self.order_ref(*k).node {
                 Some(n) => self.live.set_supply(n, open),
@@ -215,8 +249,21 @@ impl Ledger {
             }
         }
         let changed = self.repair()?;
-        for (k, t) in &holders {
+        for ((k, t), &ended) in holders.iter().zip(&ended) {
             self.set_ticket(*k, t, 0, t.state, None);
+            if ended {
+                self.give_up(*k, t.quantity, super::time::WINDOW_ENDED);
+            }
+        }
+        self.unindex_window(j);
+        // Its lapses end with it.
+        let lapses: Vec<(DateTime, u64, u32)> =
+            self.lapses.iter().filter(|e| e.2 == j).copied().collect();
+        for e in lapses {
+            self.lapses.remove(&e);
+            if let Some(&k) = self.by_serial.get(&e.1) {
+                self.order_mut(k).lapsed.remove(id);
+            }
         }
         self.committed[j as usize] = 0;
         for o in &opened {
@@ -226,6 +273,9 @@ impl Ledger {
             self.touch(k);
         }
         self.follow(changed, Some(at));
+        for (k, _) in &holders {
+            self.settle(*k, at);
+        }
         self.roster.remove(j);
         Ok(())
     }
@@ -257,7 +307,7 @@ impl Ledger {
                 .into_iter()
                 .filter(|&(j, ..)| {
                     let id = self.roster.id(j);
-                    !o.excluded.contains(id) && !o.holds(id)
+                    !o.excluded.contains(id) && !o.holds(id) && !o.lapsed(id)
                 })
                 .collect();
             let old: Vec<u32> = self.live.arcs_of(node).to_vec();
@@ -287,11 +337,21 @@ impl Ledger {
                 touched.push(k);
             }
         }
+        // The forecast nodes' pairs and supplies under the new policy (its weight included).
+        let old = std::mem::replace(&mut self.policy, policy.clone());
+        tiers.extend(self.forecast_resync());
+        let (created, _) = self.forecast_supplies(at);
+        self.policy = old;
         let changed = self.repair()?;
+        self.record_forecast(created);
         let listed: Vec<usize> = self.by_serial.values().copied().collect();
         touched.extend(listed);
         let deadline_changed = policy.offer_deadline_hours != self.policy.offer_deadline_hours;
+        let deadlines_changed = policy.escalate_after_hours != self.policy.escalate_after_hours;
         self.policy = policy.clone();
+        if deadlines_changed {
+            self.reindex_deadlines();
+        }
         self.record_tiers(&tiers);
         for (k, id, tier, value) in revalued {
             let o = self.order_mut(k);

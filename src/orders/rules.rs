@@ -72,6 +72,14 @@ pub struct Rules {
     /// Hours a completed order waits for its rating (default 720, thirty days); a `tick`
     /// after that moves it out of the working set.
     pub rating_hours: i64,
+    /// The ledger's start time (`YYYY-MM-DDTHH:MM:SS`): offers made when the ledger starts
+    /// count from it, and no command may come earlier. `None` (the default): the first
+    /// command's `at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// Demand still to come, weighed by dispatch (`policy.forecast_weight`); `None`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<super::Forecast>,
 }
 
 impl Default for Rules {
@@ -80,6 +88,8 @@ impl Default for Rules {
             points: Points::default(),
             key_hours: 168,
             rating_hours: 720,
+            start: None,
+            forecast: None,
         }
     }
 }

@@ -74,6 +74,9 @@ struct File {
     fingerprint: String,
     seq: u64,
     last_at: Option<String>,
+    /// When it differs from `last_at`: the time up to which the time rules were applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    passed: Option<String>,
     next_serial: u64,
     outstanding: i64,
     searches: u64,
@@ -95,6 +98,20 @@ struct File {
     archived: Vec<(String, String)>,
     totals: Totals,
     keys: Vec<KeyRecord>,
+    /// The forecast's nodes, by group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    forecast: Vec<ForecastRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForecastRecord {
+    group: usize,
+    node: u32,
+    supply: i64,
+    /// [resource slot, flow] of the arcs with flow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    flows: Vec<(u32, i64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -106,6 +123,16 @@ struct PolicyRecord {
     cost_weight: i64,
     offer_deadline_hours: i64,
     reoffer_penalty: i64,
+    #[serde(default = "default_lapse_hours")]
+    lapse_hours: i64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    escalate_after_hours: BTreeMap<String, i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    forecast_weight: Option<i64>,
+}
+
+fn default_lapse_hours() -> i64 {
+    crate::model::policy::DEFAULT_LAPSE_HOURS
 }
 
 #[derive(Serialize, Deserialize)]
@@ -185,6 +212,8 @@ struct EscalationRecord {
     level: Level,
     reason: String,
     units: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resources: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -209,6 +238,19 @@ struct OrderRecord {
     completed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     escalation: Option<EscalationRecord>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    given_up: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    listed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deadline: Option<Level>,
+    /// [resource, until], by resource.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lapsed: Vec<(String, String)>,
+}
+
+fn is_zero(x: &i64) -> bool {
+    *x == 0
 }
 
 #[derive(Serialize, Deserialize)]
@@ -258,6 +300,10 @@ impl Ledger {
             fingerprint: self.fingerprint.clone(),
             seq: self.seq,
             last_at: self.last_at.map(|t| t.to_string()),
+            passed: self
+                .passed
+                .filter(|p| Some(*p) != self.last_at)
+                .map(|t| t.to_string()),
             next_serial: self.next_serial,
             outstanding: self.outstanding,
             searches: self.live.searches(),
@@ -271,6 +317,14 @@ impl Ledger {
                 cost_weight: p.cost_weight,
                 offer_deadline_hours: p.offer_deadline_hours,
                 reoffer_penalty: p.reoffer_penalty,
+                lapse_hours: p.lapse_hours,
+                escalate_after_hours: Level::ALL
+                    .iter()
+                    .filter_map(|l| {
+                        Some((l.as_str().to_owned(), p.escalate_after_hours[l.index()]?))
+                    })
+                    .collect(),
+                forecast_weight: p.forecast_weight,
             },
             points: PointsRecord {
                 per_unit: Kind::ALL
@@ -323,6 +377,28 @@ impl Ledger {
                     at: r.at.to_string(),
                 })
                 .collect(),
+            forecast: self
+                .outlook
+                .iter()
+                .flat_map(|o| o.groups.iter().enumerate())
+                .filter_map(|(group, g)| {
+                    let node = g.node?;
+                    let flows = self
+                        .live
+                        .arcs_of(node)
+                        .iter()
+                        .map(|&a| self.live.arc(a))
+                        .filter(|a| a.flow > 0)
+                        .map(|a| (a.right, a.flow))
+                        .collect();
+                    Some(ForecastRecord {
+                        group,
+                        node,
+                        supply: self.live.supply(node),
+                        flows,
+                    })
+                })
+                .collect(),
         };
         serde_json::to_string(&file).unwrap_or_default()
     }
@@ -363,6 +439,11 @@ impl Ledger {
             pr.offer_deadline_hours,
             pr.reoffer_penalty,
         );
+        (policy.lapse_hours, policy.forecast_weight) = (pr.lapse_hours, pr.forecast_weight);
+        for (l, h) in &pr.escalate_after_hours {
+            let l = Level::parse(l).ok_or_else(|| bad(format!("level {l:?}")))?;
+            policy.escalate_after_hours[l.index()] = Some(*h);
+        }
         for l in Level::ALL {
             policy.locality_penalty[l.index()] = *pr
                 .locality_penalty
@@ -445,7 +526,14 @@ impl Ledger {
                 level: e.level,
                 reason: e.reason,
                 units: e.units,
+                resources: e.resources,
             });
+            o.given_up = r.given_up;
+            o.listed_at = opt_time(&r.listed_at)?;
+            o.deadline = r.deadline;
+            for (res, until) in r.lapsed {
+                o.lapsed.insert(res, time(&until)?);
+            }
             if let Some(node) = r.node {
                 match order_of.get_mut(node as usize) {
                     Some(x) if *x == NO_ORDER => *x = k,
@@ -475,10 +563,22 @@ impl Ledger {
             places: BTreeSet::new(),
             offers: BTreeSet::new(),
             rating: BTreeSet::new(),
+            ends: BTreeSet::new(),
+            resource_ends: BTreeSet::new(),
+            expired: vec![false; m],
+            lapses: BTreeSet::new(),
+            deadlines: BTreeSet::new(),
+            outlook: None,
+            forecast_tiers: Vec::new(),
+            forecast_left: Vec::new(),
             totals: file.totals,
             keys: Keys::default(),
             seq: file.seq,
             last_at: opt_time(&file.last_at)?,
+            passed: match &file.passed {
+                Some(p) => Some(time(p)?),
+                None => opt_time(&file.last_at)?,
+            },
             authority: Arc::new(Permissive),
             feed: Feed::default(),
         };
@@ -531,6 +631,16 @@ impl Ledger {
                 for (a, c) in Roster::places(&o.wanted, ledger.instance.areas()) {
                     places.push((a, c, o.serial));
                 }
+                if let Some(end) = o.window_end() {
+                    ledger.ends.insert((end, o.serial));
+                }
+                for (res, until) in &o.lapsed {
+                    let j = ledger
+                        .roster
+                        .find(res)
+                        .ok_or_else(|| bad(format!("lapse of {res:?}")))?;
+                    ledger.lapses.insert((*until, o.serial, j));
+                }
             }
             match o.node {
                 Some(node) => {
@@ -552,6 +662,18 @@ impl Ledger {
         }
         ledger.places = places.into_iter().collect();
         ledger.offers = offers.into_iter().collect();
+        // Time: resources whose window ended before the last command get no offers; the
+        // deadlines of listed orders under the policy in force.
+        for j in 0..m as u32 {
+            match (ledger.resource_end(j), ledger.passed) {
+                (Some(end), Some(last)) if end < last => ledger.expired[j as usize] = true,
+                (Some(end), _) => {
+                    ledger.resource_ends.insert((end, j));
+                }
+                (None, _) => {}
+            }
+        }
+        ledger.reindex_deadlines();
         // The arcs: the pairs that may still serve each listed order, found for orders of one
         // area and category together (they share their candidates), offers as flows.
         nodes.sort_unstable();
@@ -574,6 +696,7 @@ impl Ledger {
                         .filter(|t| t.state != TicketState::Offered)
                         .map(|t| &t.resource),
                 )
+                .chain(o.lapsed.keys())
                 .filter_map(|id| ledger.roster.find(id))
                 .collect();
             let offers: Vec<(u32, i64)> = o
@@ -594,10 +717,33 @@ impl Ledger {
                 tiers.push(tier);
             }
         }
+        // The forecast's nodes: their pairs found again, their reservations as flows.
+        if let Some(forecast) = ledger.rules.forecast.clone() {
+            let mut outlook = ledger
+                .outlook(&forecast)
+                .map_err(|e| bad(format!("forecast: {e}")))?;
+            for r in &file.forecast {
+                let g = outlook
+                    .groups
+                    .get_mut(r.group)
+                    .ok_or_else(|| bad(format!("forecast group {}", r.group)))?;
+                g.node = Some(r.node);
+                let left = lefts
+                    .get_mut(r.node as usize)
+                    .ok_or_else(|| bad(format!("forecast node {}", r.node)))?;
+                left.supply = r.supply;
+                for (j, tier, value) in ledger.forecast_pairs(&g.wanted) {
+                    let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
+                    arcs.push((r.node, j, value, flow));
+                    tiers.push(tier);
+                }
+            }
+            ledger.outlook = Some(outlook);
+        }
         let rights: Vec<RightPart> = (0..m as u32)
             .map(|j| RightPart {
                 capacity: if ledger.roster.get(j).is_some() {
-                    ledger.room(j)
+                    ledger.live_room(j)
                 } else {
                     0
                 },
@@ -615,6 +761,29 @@ impl Ledger {
         )
         .map_err(|e| bad(format!("dispatch fails its proof: {e}")))?;
         ledger.live = live;
+        // The forecast's reservations keep no bonus: the saved prices are optimal without it
+        // (π_left − π_right = value on every arc with flow), so the repair changes nothing.
+        let forecast_nodes: Vec<u32> = ledger
+            .outlook
+            .iter()
+            .flat_map(|o| o.groups.iter().filter_map(|g| g.node))
+            .collect();
+        for &node in &forecast_nodes {
+            if ledger.forecast_left.len() <= node as usize {
+                ledger.forecast_left.resize(node as usize + 1, false);
+            }
+            ledger.forecast_left[node as usize] = true;
+            for a in ledger.live.arcs_of(node).to_vec() {
+                ledger.live.set_units(a, 0);
+            }
+        }
+        if !forecast_nodes.is_empty() {
+            ledger
+                .live
+                .repair()
+                .map_err(|e| bad(format!("forecast reservations: {e}")))?;
+        }
+        ledger.live.commit();
         ledger.live.set_searches(file.searches);
         // Arcs were numbered in the order they were given.
         ledger.tiers = tiers;
@@ -668,6 +837,15 @@ fn order_record(o: &Order) -> OrderRecord {
             level: e.level,
             reason: e.reason.clone(),
             units: e.units,
+            resources: e.resources.clone(),
         }),
+        given_up: o.given_up,
+        listed_at: o.listed_at.map(|t| t.to_string()),
+        deadline: o.deadline,
+        lapsed: o
+            .lapsed
+            .iter()
+            .map(|(r, t)| (r.clone(), t.to_string()))
+            .collect(),
     }
 }

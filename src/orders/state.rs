@@ -24,17 +24,20 @@ pub enum OrderState {
     Rated,
     /// 撤单: cancelled.
     Cancelled,
+    /// 结单 with no unit done: every unit given up (`close`, or the need's window ended).
+    Closed,
 }
 
 impl OrderState {
     /// All states, in the order above.
-    pub const ALL: [OrderState; 6] = [
+    pub const ALL: [OrderState; 7] = [
         OrderState::Posted,
         OrderState::Listed,
         OrderState::Rejected,
         OrderState::Completed,
         OrderState::Rated,
         OrderState::Cancelled,
+        OrderState::Closed,
     ];
 
     /// The name used in JSON.
@@ -46,6 +49,7 @@ impl OrderState {
             OrderState::Completed => "completed",
             OrderState::Rated => "rated",
             OrderState::Cancelled => "cancelled",
+            OrderState::Closed => "closed",
         }
     }
 
@@ -142,6 +146,10 @@ pub struct Escalation {
     pub reason: String,
     /// Units concerned.
     pub units: i64,
+    /// For a `deadline` escalation: the resources at its level or above that may serve the
+    /// order, best value first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
 }
 
 /// An order: a need on its way.
@@ -159,8 +167,12 @@ pub struct Order {
     pub score: Option<i64>,
     /// The rating's comment.
     pub comment: Option<String>,
-    /// Why it was rejected or cancelled.
+    /// Why it was rejected, cancelled or closed, or why its units were given up
+    /// (`window_ended`).
     pub reason: Option<String>,
+    /// Units given up: not served and no longer dispatched (`close`, or the need's window
+    /// ended).
+    pub given_up: i64,
     /// Its number in posting order.
     pub(super) serial: u64,
     /// The need in the roster's terms.
@@ -173,6 +185,13 @@ pub struct Order {
     pub(super) completed_at: Option<DateTime>,
     /// Its escalation, kept up to date as the order changes.
     pub(super) escalation: Option<Escalation>,
+    /// When it was listed (deadlines count from then).
+    pub(super) listed_at: Option<DateTime>,
+    /// The highest level its deadlines have raised it to.
+    pub(super) deadline: Option<Level>,
+    /// Resources that let an offer of it expire, with the time until which they are not
+    /// offered it again.
+    pub(super) lapsed: std::collections::BTreeMap<String, DateTime>,
 }
 
 impl Order {
@@ -185,13 +204,36 @@ impl Order {
             score: None,
             comment: None,
             reason: None,
+            given_up: 0,
             serial,
             wanted,
             node: None,
             excluded: BTreeSet::new(),
             completed_at: None,
             escalation: None,
+            listed_at: None,
+            deadline: None,
+            lapsed: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// When the need's window ends (no offer is made after).
+    pub(super) fn window_end(&self) -> Option<DateTime> {
+        self.need
+            .window
+            .as_ref()
+            .and_then(|w| DateTime::parse(&w.end))
+    }
+
+    /// Whether resource `id` let an offer of this order lapse and may not be offered it again
+    /// yet.
+    pub(super) fn lapsed(&self, id: &str) -> bool {
+        self.lapsed.contains_key(id)
+    }
+
+    /// The ticket of resource `id`, if it holds one.
+    pub fn ticket_of(&self, id: &str) -> Option<&Ticket> {
+        self.ticket(id).map(|t| &self.tickets[t])
     }
 
     /// The position of the ticket of resource `id`.
@@ -214,8 +256,17 @@ impl Order {
             .sum()
     }
 
-    /// Units not yet accepted (offered units count as open).
+    /// Units not yet accepted and not given up (offered units count as open).
     pub(super) fn open(&self) -> i64 {
-        self.need.quantity - self.committed()
+        self.need.quantity - self.committed() - self.given_up
+    }
+
+    /// Units done.
+    pub(super) fn done(&self) -> i64 {
+        self.tickets
+            .iter()
+            .filter(|t| t.state == TicketState::Done)
+            .map(|t| t.quantity)
+            .sum()
     }
 }

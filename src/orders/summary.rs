@@ -35,6 +35,9 @@ pub(super) struct Totals {
     pub(super) requesters: BTreeMap<String, (i64, i64)>,
     /// Orders that left the working set, by final state name.
     pub(super) finished: BTreeMap<String, i64>,
+    /// Units given up, by reason (`window_ended`, `closed`, or `close`'s reason).
+    #[serde(default)]
+    pub(super) given_up: BTreeMap<String, i64>,
 }
 
 impl Totals {
@@ -148,6 +151,8 @@ impl Ledger {
                     state: o.state,
                     tickets: o.tickets.clone(),
                     score: o.score,
+                    given_up: o.given_up,
+                    reason: o.reason.clone(),
                 })
                 .collect(),
             points: t
@@ -189,6 +194,7 @@ impl Ledger {
                 .map(|(_, m)| m.data.id.clone())
                 .collect(),
             finished: t.finished.clone(),
+            given_up: t.given_up.clone(),
         }
     }
 
@@ -199,7 +205,26 @@ impl Ledger {
         if o.state != OrderState::Listed {
             return None;
         }
-        let covered: i64 = o.tickets.iter().map(|t| t.quantity).sum();
+        if let Some(level) = o.deadline.filter(|_| o.open() > 0) {
+            // 接诉即办: raised by a deadline; the resources at that level or above that may
+            // serve it, best first.
+            let mut pairs: Vec<(i64, &str)> = self
+                .roster
+                .pairs(&o.wanted, self.instance.areas(), &self.policy)
+                .into_iter()
+                .filter(|p| p.1 <= level && !o.excluded.contains(self.roster.id(p.0)))
+                .map(|p| (p.2, self.roster.id(p.0)))
+                .collect();
+            pairs.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            return Some(Escalation {
+                order: o.id.clone(),
+                level,
+                reason: "deadline".into(),
+                units: o.open(),
+                resources: pairs.into_iter().map(|p| p.1.to_owned()).collect(),
+            });
+        }
+        let covered: i64 = o.tickets.iter().map(|t| t.quantity).sum::<i64>() + o.given_up;
         if covered < o.need.quantity {
             // A resource may still take the open units unless it declined, withdrew or
             // already holds a ticket of this order: the live arcs, when the order has a node.
@@ -217,6 +242,7 @@ impl Ledger {
                 }
                 .into(),
                 units: o.need.quantity - covered,
+                resources: Vec::new(),
             });
         }
         let widest = o.tickets.iter().map(|t| t.tier).min()?;
@@ -257,6 +283,7 @@ impl Ledger {
                 .filter(|t| t.tier < Level::Community)
                 .map(|t| t.quantity)
                 .sum(),
+            resources: Vec::new(),
         })
     }
 }
@@ -288,6 +315,16 @@ pub struct OrderSummary {
     /// Its rating.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<i64>,
+    /// Units given up (`close`, or the need's window ended).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub given_up: i64,
+    /// Why units were given up or the order closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+fn is_zero(x: &i64) -> bool {
+    *x == 0
 }
 
 /// One resource's record.
@@ -322,8 +359,11 @@ pub struct Summary {
     /// Listed orders raised above their community.
     pub escalations: Vec<Escalation>,
     /// Orders that left the working set, by final state (`rejected`, `cancelled`, `rated`,
-    /// `completed` for those never rated).
+    /// `closed`, `completed` for those never rated).
     pub finished: BTreeMap<String, i64>,
+    /// Units given up, by reason (`window_ended`, `closed`, or the reason `close` gave).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub given_up: BTreeMap<String, i64>,
 }
 
 /// The summary as compact JSON.

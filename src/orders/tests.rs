@@ -112,7 +112,7 @@ fn command(rng: &mut Rng, ledger: &Ledger, minute: &mut i64, n: &mut usize) -> S
 /// as a reference ledger that never saw the command.
 #[test]
 fn a_failed_repair_changes_nothing() {
-    let mut faults = 0;
+    let (mut faults, mut deferred) = (0, 0);
     for seed in 0..60 {
         let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 5)).unwrap();
         let mut ledger = Ledger::new(instance.clone()).unwrap();
@@ -141,6 +141,14 @@ fn a_failed_repair_changes_nothing() {
                 // The command needed fewer searches, or was refused for its own reasons:
                 // the reference takes it too.
                 let _ = reference.apply_line(&line);
+                if ledger.passed != ledger.last_at {
+                    // The command stood and the time rules' repair failed: rolled back, time
+                    // stays where it was (consistent, checked below) until the next command.
+                    deferred += 1;
+                    ledger.check_dispatch().unwrap();
+                    reference = ledger.clone();
+                    continue;
+                }
             } else {
                 let a = ledger.apply_line(&line).map(|a| a.changes);
                 let b = reference.apply_line(&line).map(|a| a.changes);
@@ -150,6 +158,9 @@ fn a_failed_repair_changes_nothing() {
             assert_eq!(ledger.snapshot(), reference.snapshot(), "after {line}");
         }
     }
-    eprintln!("live faults: {faults} repairs failed part-way, each rolled back without a trace");
+    eprintln!(
+        "live faults: {faults} repairs failed part-way, each rolled back without a trace; \
+         {deferred} in the time rules after a command, deferred to the next"
+    );
     assert!(faults > 100, "only {faults} faults injected");
 }

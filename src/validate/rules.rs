@@ -206,9 +206,19 @@ pub(super) fn policy(c: &mut Check<'_>, p: &Policy) {
             limits::MAX_DEADLINE_HOURS,
         ),
         ("reoffer_penalty", p.reoffer_penalty, limits::MAX_PENALTY),
+        ("lapse_hours", p.lapse_hours, limits::MAX_DEADLINE_HOURS),
     ];
     for (name, v, hi) in single {
         c.range(v, 0, hi, || format!("policy.{name}"), "");
+    }
+    if let Some(w) = p.forecast_weight {
+        c.range(w, 0, 100, || "policy.forecast_weight".to_owned(), "");
+    }
+    for l in Level::ALL {
+        if let Some(h) = p.escalate_after_hours[l.index()] {
+            let path = || format!("policy.escalate_after_hours.{l}");
+            c.range(h, 0, limits::MAX_DEADLINE_HOURS, path, "");
+        }
     }
     for l in Level::ALL {
         let v = p.locality_penalty[l.index()];

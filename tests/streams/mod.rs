@@ -19,6 +19,31 @@ pub struct Gen {
     pub sent: Vec<String>,
 }
 
+/// The stream's time `minute` minutes into 2027, in months of 28 days (enough for 1,600
+/// commands).
+pub fn time_at(minute: i64) -> String {
+    let day = (minute / 1440).clamp(0, 12 * 28 - 1);
+    format!(
+        "2027-{:02}-{:02}T{:02}:{:02}:00",
+        1 + day / 28,
+        1 + day % 28,
+        (minute / 60).rem_euclid(24),
+        minute.rem_euclid(60)
+    )
+}
+
+/// A window from a while before `minute` to up to three days after it (sometimes already
+/// over), as JSON.
+fn window_near(rng: &mut Rng, minute: i64) -> String {
+    let end = (minute + rng.range(-600, 3 * 1440)).max(0);
+    let start = (end - rng.range(0, 5 * 1440)).max(0);
+    format!(
+        r#"{{"start": "{}", "end": "{}"}}"#,
+        time_at(start),
+        time_at(end)
+    )
+}
+
 fn pick<T: Clone>(rng: &mut Rng, v: &[T]) -> T {
     v[rng.range(0, v.len() as i64 - 1) as usize].clone()
 }
@@ -74,15 +99,7 @@ impl Gen {
         } else {
             rng.range(0, 600)
         };
-        // 2027, in months of 28 days (enough for 1,600 commands).
-        let day = (self.minute / 1440).clamp(0, 12 * 28 - 1);
-        let at = format!(
-            "2027-{:02}-{:02}T{:02}:{:02}:00",
-            1 + day / 28,
-            1 + day % 28,
-            (self.minute / 60) % 24,
-            self.minute.rem_euclid(60)
-        );
+        let at = time_at(self.minute);
         let (o, r) = (pick(rng, &orders), pick(rng, &resources));
         // Mostly aim at orders and tickets in the state the command needs, so that streams
         // go somewhere; sometimes at anything.
@@ -122,8 +139,14 @@ impl Gen {
         match rng.range(0, 17) {
             0 => {
                 self.posted += 1;
+                // Half the needs have a window, some of which end soon or have ended.
+                let window = if rng.chance(0.5) {
+                    format!(r#", "window": {}"#, window_near(rng, self.minute))
+                } else {
+                    String::new()
+                };
                 format!(
-                    r#"{{"cmd": "post", "at": "{at}", "by": "h", "need": {{"id": "P{}", "area": "{}", "category": "{}", "quantity": {}, "priority": {}, "vulnerable": {}}}}}"#,
+                    r#"{{"cmd": "post", "at": "{at}", "by": "h", "need": {{"id": "P{}", "area": "{}", "category": "{}", "quantity": {}, "priority": {}, "vulnerable": {}{window}}}}}"#,
                     self.posted,
                     pick(rng, &areas),
                     pick(rng, &cats),
@@ -183,12 +206,25 @@ impl Gen {
                     r#"{{"cmd": "withdraw", "at": "{at}", "by": "r", "order": "{to}", "resource": "{tr}"}}"#
                 )
             }
-            9 => format!(
+            9 if rng.chance(0.5) => format!(
                 r#"{{"cmd": "cancel", "at": "{at}", "by": "c", "order": "{}"}}"#,
                 if rng.chance(0.3) {
                     o.clone()
                 } else {
                     order_in(rng, OrderState::Posted)
+                }
+            ),
+            9 => format!(
+                r#"{{"cmd": "close", "at": "{at}", "by": "c", "order": "{}"{}}}"#,
+                if rng.chance(0.2) {
+                    o.clone()
+                } else {
+                    order_in(rng, OrderState::Listed)
+                },
+                if rng.chance(0.5) {
+                    r#", "reason": "结单""#
+                } else {
+                    ""
                 }
             ),
             10 => format!(r#"{{"cmd": "tick", "at": "{at}", "by": "clock"}}"#),
@@ -203,8 +239,13 @@ impl Gen {
                 } else {
                     format!("J{}", self.joined)
                 };
+                let window = if rng.chance(0.3) {
+                    format!(r#", "window": {}"#, window_near(rng, self.minute))
+                } else {
+                    String::new()
+                };
                 format!(
-                    r#"{{"cmd": "join", "at": "{at}", "by": "{id}", "resource": {{"id": "{id}", "kind": "{}", "home": "{}", "serves": {serves}, "categories": {categories}, "capacity": {}, "unit_cost": {}}}}}"#,
+                    r#"{{"cmd": "join", "at": "{at}", "by": "{id}", "resource": {{"id": "{id}", "kind": "{}", "home": "{}", "serves": {serves}, "categories": {categories}, "capacity": {}, "unit_cost": {}{window}}}}}"#,
                     pick(rng, &kinds),
                     pick(rng, &areas),
                     rng.range(0, 4),
@@ -239,6 +280,9 @@ impl Gen {
                         r#""window": {"start": "2026-01-01T00:00:00", "end": "2026-12-31T00:00:00"}"#
                             .to_owned(),
                     );
+                } else if rng.chance(0.1) {
+                    let w = window_near(rng, self.minute);
+                    fields.push(format!(r#""window": {w}"#));
                 }
                 let extra: String = fields.iter().map(|f| format!(", {f}")).collect();
                 format!(
@@ -249,12 +293,22 @@ impl Gen {
                 r#"{{"cmd": "leave", "at": "{at}", "by": "{r}", "resource": "{r}", "reason": "调动"}}"#
             ),
             14 if rng.chance(0.3) => format!(
-                r#"{{"cmd": "set_policy", "at": "{at}", "by": "district", "policy": {{"priority_value": {}, "vulnerable_bonus": {}, "offer_deadline_hours": {}, "reoffer_penalty": {}, "locality_penalty": {{"street": {}}}}}}}"#,
+                r#"{{"cmd": "set_policy", "at": "{at}", "by": "district", "policy": {{"priority_value": {}, "vulnerable_bonus": {}, "offer_deadline_hours": {}, "reoffer_penalty": {}, "locality_penalty": {{"street": {}}}, "lapse_hours": {}{}}}}}"#,
                 rng.range(50, 150),
                 rng.range(0, 3),
                 rng.range(1, 48),
                 rng.range(0, 80),
-                rng.range(0, 400)
+                rng.range(0, 400),
+                rng.range(0, 48),
+                if rng.chance(0.5) {
+                    format!(
+                        r#", "escalate_after_hours": {{"street": {}, "district": {}}}"#,
+                        rng.range(0, 24),
+                        rng.range(12, 72)
+                    )
+                } else {
+                    String::new()
+                }
             ),
             15 if rng.chance(0.3) => format!(
                 r#"{{"cmd": "set_points", "at": "{at}", "by": "district", "points": {{"per_unit": {{"member": {}}}, "good_rating_bonus": {}}}}}"#,

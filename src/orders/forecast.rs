@@ -1,0 +1,469 @@
+//! Forecast-aware dispatch: demand still to come, as extra left nodes of the live network.
+//!
+//! A [`Forecast`] lists needs expected to arrive evenly between `from` and `until`. Needs
+//! alike (same area, category, priority, vulnerability, skills, window and cost limit) form
+//! one group; each group is a left node of the live network with an arc to every resource
+//! that may serve it, valued by the same formula as an order's pair. Its supply is the
+//! demand still to come: the group's units × the share of the horizon not yet passed (a group
+//! with a window arrives evenly until its window ends, if that comes first) ×
+//! `policy.forecast_weight` / 100 (rounded to the nearest unit; 0 once the group's window has
+//! ended), valued at the pair's value less 1, with no re-offer bonus, brought
+//! up to date at every `tick` and every `set_policy`. So the live flow is an exact optimum of
+//! one stated problem, the open orders plus the forecast demand, with the same proof
+//! ([`crate::solve::LiveFlow::verify`]); a forecast node receives no offers (its flow is a
+//! reservation), and an order is offered a unit only when it is worth more there than the
+//! forecast says that unit will be worth later. With no forecast, or a weight of 0, no
+//! forecast node exists and dispatch is exactly as without.
+
+use super::error::Rejection;
+use super::raw::{Raw, Walk};
+use super::roster::Wanted;
+use super::Ledger;
+use crate::contract::NeedData;
+use crate::format::json;
+use crate::model::area::Level;
+use crate::model::time::DateTime;
+use crate::validate::{self, Code, Diagnostics, Problem, Problems};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Demand still to come: needs expected to arrive evenly between `from` and `until`
+/// (`YYYY-MM-DDTHH:MM:SS`). Their ids are not used and may repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forecast {
+    /// When the horizon starts.
+    pub from: String,
+    /// When it ends (after `from`).
+    pub until: String,
+    /// The needs expected over the horizon, as need objects of the instance.
+    pub needs: Vec<NeedData>,
+}
+
+impl Forecast {
+    /// Reads the file form `{"from": T0, "until": T1, "needs": [need objects]}`.
+    ///
+    /// # Errors
+    /// [`Rejection::Malformed`] for the envelope (not JSON, fields missing, unknown or of the
+    /// wrong type, `until` not after `from`), [`Rejection::InvalidNeed`] for a need that is
+    /// not a need object; each problem with its path.
+    pub fn from_json_str(text: &str) -> Result<Forecast, Rejection> {
+        let raw = Raw::parse(text).map_err(|e| {
+            let mut p = Problem::new(Code::Syntax, "", format!("not JSON: {e}"));
+            (p.line, p.column) = (Some(e.line()), Some(e.column()));
+            Rejection::Malformed(Problems(vec![p]))
+        })?;
+        let mut w = Walk::default();
+        let fields = w.fields(&raw, "", ["from", "until", "needs"]);
+        let (mut from, mut until, mut list) = (None, None, Vec::new());
+        if let Some([f, u, n]) = fields {
+            from = f.and_then(|f| w.string(f, "from".into(), None));
+            until = u.and_then(|u| w.string(u, "until".into(), None));
+            match n {
+                Some(Raw::Arr(items)) => list = items.iter().map(Raw::to_text).collect(),
+                Some(other) => {
+                    let msg = format!("expected an array, found {}", other.type_name());
+                    w.d.problems
+                        .push(Problem::new(Code::WrongType, "needs", msg));
+                }
+                None => {}
+            }
+        }
+        let mut problems = std::mem::take(&mut w.d.problems);
+        for (name, v) in [("from", &from), ("until", &until)] {
+            match v {
+                None => problems.push(Problem::new(
+                    Code::MissingField,
+                    name,
+                    format!("`{name}` is required"),
+                )),
+                Some(t) if DateTime::parse(t).is_none() => problems.push(Problem::new(
+                    Code::BadTime,
+                    name,
+                    format!("{t:?} is not a time"),
+                )),
+                Some(_) => {}
+            }
+        }
+        if let (Some(f), Some(u)) = (&from, &until) {
+            if let (Some(a), Some(b)) = (DateTime::parse(f), DateTime::parse(u)) {
+                if b <= a {
+                    let msg = format!("the horizon ends ({u}) before it starts ({f})");
+                    problems.push(Problem::new(Code::WindowOrder, "until", msg));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Rejection::Malformed(Problems(problems)));
+        }
+        let mut needs = Vec::with_capacity(list.len());
+        for text in list {
+            let (need, _) = json::read_need_text(&text, "needs")
+                .map_err(|p| Rejection::InvalidNeed(Problems(vec![p])))?;
+            needs.push(need);
+        }
+        Ok(Forecast {
+            from: from.unwrap_or_default(),
+            until: until.unwrap_or_default(),
+            needs,
+        })
+    }
+
+    /// A forecast from the ledger's own history: the needs posted, by an event log (`log`, as
+    /// [`super::Ledger::replay`] reads it), in the period as long as the horizon just before
+    /// `from`, expected again over `from`–`until`, their windows moved forward by the
+    /// horizon's length.
+    ///
+    /// # Errors
+    /// [`Rejection::Time`] for `from` or `until` not a time (or `until` not after `from`),
+    /// [`Rejection::Malformed`] for a line that is not an event, [`Rejection::InvalidNeed`]
+    /// for a posted need that cannot be read.
+    pub fn from_log(log: &str, from: &str, until: &str) -> Result<Forecast, Rejection> {
+        let time = |s: &str| {
+            DateTime::parse(s).ok_or_else(|| Rejection::Time {
+                at: s.to_owned(),
+                fault: super::error::TimeFault::NotATime,
+            })
+        };
+        let (start, end) = (time(from)?, time(until)?);
+        let length = end.seconds() - start.seconds();
+        if length <= 0 {
+            return Err(Rejection::Time {
+                at: until.to_owned(),
+                fault: super::error::TimeFault::Backwards,
+            });
+        }
+        let since = start.plus_seconds(-length);
+        let shift = |s: &str| {
+            DateTime::parse(s).map_or_else(|| s.to_owned(), |t| t.plus_seconds(length).to_string())
+        };
+        let mut needs = Vec::new();
+        for (k, line) in log.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let malformed = |msg: String| {
+                let p = Problem::new(Code::Syntax, format!("line {}", k + 1), msg);
+                Rejection::Malformed(Problems(vec![p]))
+            };
+            let event: serde_json::Value =
+                serde_json::from_str(line).map_err(|e| malformed(format!("not JSON: {e}")))?;
+            let command = &event["command"];
+            if command["cmd"] != "post" {
+                continue;
+            }
+            let at = command["at"].as_str().and_then(DateTime::parse);
+            let Some(at) = at else {
+                return Err(malformed("a post without a time".into()));
+            };
+            if at < since || at >= start {
+                continue;
+            }
+            let (mut need, _) = json::read_need_text(&command["need"].to_string(), "need")
+                .map_err(|p| Rejection::InvalidNeed(Problems(vec![p])))?;
+            if let Some(w) = need.window.as_mut() {
+                (w.start, w.end) = (shift(&w.start), shift(&w.end));
+            }
+            needs.push(need);
+        }
+        Ok(Forecast {
+            from: from.to_owned(),
+            until: until.to_owned(),
+            needs,
+        })
+    }
+
+    /// The forecast as the file form reads it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// One group of forecast needs alike: a left node of the live network while the forecast
+/// counts.
+#[derive(Debug, Clone)]
+pub(super) struct Group {
+    /// The needs' terms (one of them, with the group's total quantity).
+    pub(super) need: NeedData,
+    pub(super) wanted: Wanted,
+    /// When the group's window ends (no demand after).
+    pub(super) end: Option<DateTime>,
+    /// Its left node.
+    pub(super) node: Option<u32>,
+}
+
+/// A forecast checked against the instance: its horizon and groups.
+#[derive(Debug, Clone)]
+pub(super) struct Outlook {
+    pub(super) from: DateTime,
+    pub(super) until: DateTime,
+    pub(super) groups: Vec<Group>,
+}
+
+impl Ledger {
+    /// Checks `forecast` against the ledger's areas and groups its needs (in the order their
+    /// terms sort, so the same forecast always gives the same groups).
+    pub(super) fn outlook(&mut self, forecast: &Forecast) -> Result<Outlook, Rejection> {
+        let time = |s: &str| {
+            DateTime::parse(s).ok_or_else(|| Rejection::Time {
+                at: s.to_owned(),
+                fault: super::error::TimeFault::NotATime,
+            })
+        };
+        let (from, until) = (time(&forecast.from)?, time(&forecast.until)?);
+        let areas = self.instance.areas();
+        let mut alike: BTreeMap<String, NeedData> = BTreeMap::new();
+        for need in &forecast.needs {
+            let need = validate::need(need.clone(), "need", Diagnostics::default(), areas)
+                .map_err(Rejection::InvalidNeed)?;
+            let mut key = need.clone();
+            (key.id, key.quantity, key.requester, key.title) = (String::new(), 0, None, None);
+            key.skills.sort_unstable();
+            let key = serde_json::to_string(&key).unwrap_or_default();
+            match alike.get_mut(&key) {
+                Some(n) => n.quantity += need.quantity,
+                None => {
+                    alike.insert(key, need);
+                }
+            }
+        }
+        let mut groups = Vec::with_capacity(alike.len());
+        for (_, need) in alike {
+            let wanted = self.roster.wanted(&need, self.instance.areas());
+            let end = need.window.as_ref().and_then(|w| DateTime::parse(&w.end));
+            groups.push(Group {
+                need,
+                wanted,
+                end,
+                node: None,
+            });
+        }
+        Ok(Outlook {
+            from,
+            until,
+            groups,
+        })
+    }
+
+    /// The forecast weight in force, in percent (0 without a forecast).
+    pub(super) fn forecast_weight(&self) -> i64 {
+        match &self.outlook {
+            Some(_) => self.policy.forecast_weight.unwrap_or(100),
+            None => 0,
+        }
+    }
+
+    /// Group `g`'s demand still to come at `at`.
+    fn still_to_come(&self, g: usize, at: DateTime) -> i64 {
+        let Some(o) = &self.outlook else {
+            return 0;
+        };
+        let group = &o.groups[g];
+        if group.end.is_some_and(|end| end < at) {
+            return 0;
+        }
+        // A need is posted before its window ends: a group with a window arrives evenly
+        // until then (or until the horizon ends, if sooner).
+        let until = match group.end {
+            Some(end) if end > o.from && end < o.until => end,
+            _ => o.until,
+        };
+        let length = i128::from(until.seconds() - o.from.seconds()).max(1);
+        let left =
+            i128::from(until.seconds() - at.seconds().max(o.from.seconds())).clamp(0, length);
+        // Rounded to the nearest unit (half up): small groups keep their expected share.
+        let scale = length * 100;
+        let units =
+            (i128::from(group.need.quantity) * left * i128::from(self.forecast_weight()) * 2
+                + scale)
+                / (2 * scale);
+        i64::try_from(units).unwrap_or(0)
+    }
+
+    /// Brings the forecast nodes up to date at `at` (supplies; nodes created the first time
+    /// the forecast counts). Returns the nodes created, to record after the repair, and
+    /// whether anything changed.
+    pub(super) fn forecast_supplies(&mut self, at: DateTime) -> (Vec<(usize, u32)>, bool) {
+        let Some(n) = self.outlook.as_ref().map(|o| o.groups.len()) else {
+            return (Vec::new(), false);
+        };
+        let weight = self.forecast_weight();
+        let mut created = Vec::new();
+        let mut changed = false;
+        for g in 0..n {
+            let supply = self.still_to_come(g, at);
+            let node = self.outlook.as_ref().and_then(|o| o.groups[g].node);
+            match node {
+                Some(node) if self.live.supply(node) != supply => {
+                    self.live.set_supply(node, supply);
+                    changed = true;
+                }
+                Some(_) => {}
+                None if weight > 0 => {
+                    let pairs = match &self.outlook {
+                        Some(o) => self.forecast_pairs(&o.groups[g].wanted),
+                        None => Vec::new(),
+                    };
+                    let node = self.live.add_left(supply, pairs.iter().map(|p| (p.0, p.2)));
+                    let tiers: Vec<(u32, Level)> = pairs
+                        .iter()
+                        .filter_map(|p| self.live.find(node, p.0).map(|a| (a, p.1)))
+                        .collect();
+                    self.forecast_tiers.extend(tiers);
+                    created.push((g, node));
+                    changed = true;
+                }
+                None => {}
+            }
+        }
+        (created, changed)
+    }
+
+    /// Records forecast nodes created by [`Ledger::forecast_supplies`] once the repair
+    /// succeeded.
+    pub(super) fn record_forecast(&mut self, created: Vec<(usize, u32)>) {
+        let tiers = std::mem::take(&mut self.forecast_tiers);
+        self.record_tiers(&tiers);
+        for (g, node) in created {
+            if self.order_of.len() <= node as usize {
+                self.order_of
+                    .resize(node as usize + 1, super::dispatch::NO_ORDER);
+            }
+            if let Some(o) = self.outlook.as_mut() {
+                o.groups[g].node = Some(node);
+            }
+            if self.forecast_left.len() <= node as usize {
+                self.forecast_left.resize(node as usize + 1, false);
+            }
+            self.forecast_left[node as usize] = true;
+        }
+    }
+
+    /// Brings the arcs of the forecast nodes to resource `j` up to date with the roster and
+    /// the policy (after `join`, `update` or `set_policy`); returns the tiers of new or
+    /// re-valued arcs.
+    pub(super) fn forecast_arcs(&mut self, j: u32) -> Vec<(u32, Level)> {
+        let mut tiers = Vec::new();
+        let Some(o) = &self.outlook else {
+            return tiers;
+        };
+        let groups: Vec<(u32, Wanted)> = o
+            .groups
+            .iter()
+            .filter_map(|g| Some((g.node?, g.wanted.clone())))
+            .collect();
+        let areas = self.instance.areas();
+        for (node, wanted) in groups {
+            let pair = self
+                .roster
+                .assess(j, &wanted, areas, &self.policy)
+                .and_then(|(tier, value)| Some((tier, self.forecast_value(value)?)));
+            match (self.live.find(node, j), pair) {
+                (Some(a), None) => self.live.remove_arc(a),
+                (Some(a), Some((tier, value))) => {
+                    if self.live.arc(a).value != value {
+                        self.live.set_value(a, value);
+                    }
+                    tiers.push((a, tier));
+                }
+                (None, Some((tier, value))) => {
+                    tiers.push((self.live.add_arc(node, j, value), tier));
+                }
+                (None, None) => {}
+            }
+        }
+        tiers
+    }
+
+    /// What one unit of forecast demand is worth on a pair of value `value`: the pair's value
+    /// less 1, so that a reservation (which, unlike an offer, keeps no re-offer bonus) never
+    /// holds a unit against an order, there now, of the same value; `None` when nothing is
+    /// left.
+    pub(super) fn forecast_value(&self, value: i64) -> Option<i64> {
+        let v = value - 1;
+        (v > 0).then_some(v)
+    }
+
+    /// Whether left node `node` is a forecast node.
+    pub(super) fn is_forecast(&self, node: u32) -> bool {
+        self.forecast_left
+            .get(node as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The pairs of a forecast group: (resource slot, tier, forecast value), slots ascending.
+    pub(super) fn forecast_pairs(&self, wanted: &Wanted) -> Vec<(u32, Level, i64)> {
+        self.roster
+            .pairs(wanted, self.instance.areas(), &self.policy)
+            .into_iter()
+            .filter_map(|(j, tier, value)| Some((j, tier, self.forecast_value(value)?)))
+            .collect()
+    }
+
+    /// Brings every forecast node's arcs up to date with the roster and the policy (after
+    /// `set_policy`); returns the tiers of new or re-valued arcs.
+    pub(super) fn forecast_resync(&mut self) -> Vec<(u32, Level)> {
+        let mut tiers = Vec::new();
+        let Some(o) = &self.outlook else {
+            return tiers;
+        };
+        let groups: Vec<(u32, Wanted)> = o
+            .groups
+            .iter()
+            .filter_map(|g| Some((g.node?, g.wanted.clone())))
+            .collect();
+        for (node, wanted) in groups {
+            let new = self.forecast_pairs(&wanted);
+            let old: Vec<u32> = self.live.arcs_of(node).to_vec();
+            for a in old {
+                let j = self.live.arc(a).right;
+                match new.binary_search_by_key(&j, |p| p.0) {
+                    Err(_) => self.live.remove_arc(a),
+                    Ok(x) => {
+                        if new[x].2 != self.live.arc(a).value {
+                            self.live.set_value(a, new[x].2);
+                        }
+                        tiers.push((a, new[x].1));
+                    }
+                }
+            }
+            for &(j, tier, value) in &new {
+                if self.live.find(node, j).is_none() {
+                    tiers.push((self.live.add_arc(node, j, value), tier));
+                }
+            }
+        }
+        tiers
+    }
+
+    /// The value the forecast nodes' reservations carry in the live flow (bonus included),
+    /// for [`Ledger::check_open_allocation`].
+    pub(super) fn reserved_value(&self) -> i64 {
+        let Some(o) = &self.outlook else {
+            return 0;
+        };
+        let bonus = self.live.bonus();
+        o.groups
+            .iter()
+            .filter_map(|g| g.node)
+            .flat_map(|n| self.live.arcs_of(n).iter())
+            .map(|&a| {
+                let arc = self.live.arc(a);
+                arc.value * arc.flow + bonus * arc.flow.min(arc.units)
+            })
+            .sum()
+    }
+
+    /// Units the forecast reserves now (the flow into the forecast nodes).
+    pub fn reserved(&self) -> i64 {
+        let Some(o) = &self.outlook else {
+            return 0;
+        };
+        o.groups
+            .iter()
+            .filter_map(|g| g.node)
+            .flat_map(|n| self.live.arcs_of(n).iter())
+            .map(|&a| self.live.arc(a).flow)
+            .sum()
+    }
+}
