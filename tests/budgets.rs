@@ -447,3 +447,18 @@ fn review_by_re_solving() {
         assert_eq!(reviewed, approved);
     }
 }
+
+/// A tiny program whose leaf (every proposal decided) kept a Lagrangian gap that the preferred
+/// splits could not close (found by the property test above on a CI run): it must be proven.
+#[test]
+fn a_leaf_with_a_gap_is_split_until_proven() {
+    let text = std::fs::read_to_string("tests/data/budgets_leaf_gap.json").unwrap();
+    let instance = Instance::from_json_str(&text).unwrap();
+    let eligibility = Eligibility::build(&instance);
+    let own = solve_program_with(&instance, &eligibility, &BranchSolver::default()).unwrap();
+    check(&instance, &own).unwrap();
+    assert_eq!((own.objective, own.bound), (724, Some(724)));
+    let reference =
+        solve_program_with(&instance, &eligibility, &MipSolver::new(LpBackend::Microlp)).unwrap();
+    assert_eq!(reference.objective, 724);
+}

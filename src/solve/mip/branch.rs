@@ -452,6 +452,44 @@ impl Search<'_> {
     /// than its supply, its arc of least value; else the charged arc of most value per yuan
     /// that could carry more.
     fn arc_to_split(&self, e: &Eval) -> Option<(usize, i64)> {
+        self.preferred_split(e).or_else(|| self.any_split(e))
+    }
+
+    /// When the preferred rules find nothing to split but the bound is still open: any arc
+    /// whose units are not yet pinned to one number (charged arcs first), split within its
+    /// range at its relaxed units. Every child's range is smaller, so the tree is finite and
+    /// the search ends with a proof or at its work limit, never with a leaf left open.
+    fn any_split(&self, e: &Eval) -> Option<(usize, i64)> {
+        let p = self.p;
+        let net = &p.net;
+        let tail = tails(net);
+        let range = |a: usize| {
+            let j = net.head[a] as usize;
+            let cap = if self.inc.opening[j].is_some_and(|o| !e.y[o as usize]) {
+                0
+            } else {
+                net.supply[tail[a] as usize].min(net.capacity[j])
+            };
+            let (lo, hi) = self
+                .bounds
+                .as_ref()
+                .map_or((0, cap), |b| (b.lo[a], b.hi[a].min(cap)));
+            (lo, hi)
+        };
+        let open = |a: &usize| {
+            let (lo, hi) = range(*a);
+            lo < hi
+        };
+        let a = (0..net.arcs())
+            .filter(|&a| p.row[a] != NO_ROW)
+            .find(open)
+            .or_else(|| (0..net.arcs()).find(open))?;
+        let (lo, hi) = range(a);
+        Some((a, e.x[a].clamp(lo + 1, hi)))
+    }
+
+    /// The split the rules above prefer (see [`Search::arc_to_split`]).
+    fn preferred_split(&self, e: &Eval) -> Option<(usize, i64)> {
         let p = self.p;
         let net = &p.net;
         let lo = |a: usize| self.bounds.as_ref().map_or(0, |b| b.lo[a]);
