@@ -1009,3 +1009,24 @@ fn forecast_from_history() {
     );
     assert!(Forecast::from_log(&log, "2027-01-08T00:00:00", "2027-01-08T00:00:00").is_err());
 }
+
+/// A rejected command names a long id by its first bytes only: the message stays short.
+#[test]
+fn rejections_clip_long_ids() {
+    use duijie::orders::Ledger;
+    use duijie::Instance;
+    let json = r#"{
+      "areas": [{"id": "C1", "level": "community"}],
+      "needs": [], "resources": []
+    }"#;
+    let mut ledger = Ledger::new(Instance::from_json_str(json).unwrap()).unwrap();
+    let long = "\t".repeat(100_000);
+    let line = format!(
+        r#"{{"cmd": "cancel", "at": "2026-01-01T08:00:00", "by": "x", "order": {}}}"#,
+        serde_json::to_string(&long).unwrap()
+    );
+    let e = ledger.apply_line(&line).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.code(), "unknown_order", "{text}");
+    assert!(text.len() < 2_000, "{} bytes", text.len());
+}

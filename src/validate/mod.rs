@@ -23,7 +23,7 @@ mod problem;
 mod rules;
 
 pub(crate) use assemble::Assembly;
-pub(crate) use problem::{clip, Diagnostics};
+pub(crate) use problem::{clip, clip_id, Diagnostics};
 pub use problem::{Code, LoadError, Problem, Problems};
 pub(crate) use rules::one_need as need;
 

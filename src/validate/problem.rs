@@ -381,7 +381,7 @@ impl From<Clip<'_>> for String {
 
 /// An item's id as a problem names it: whole when it could be a valid id (at most
 /// [`limits::MAX_ID_BYTES`]), else its first bytes and `…`.
-fn clip_id(id: &str) -> String {
+pub(crate) fn clip_id(id: &str) -> String {
     if id.len() <= limits::MAX_ID_BYTES {
         return id.to_owned();
     }
