@@ -15,10 +15,10 @@ pub enum Rejection {
     #[error("malformed command: {}", OneLine(.0))]
     Malformed(Problems),
     /// A `cmd` the contract does not know.
-    #[error("unknown command {c_0:?}", c_0 = crate::validate::clip_id(&.0))]
+    #[error("unknown command {c_0:?}", c_0 = crate::validate::clip_id(.0))]
     UnknownCommand(String),
     /// The key was accepted before with another body.
-    #[error("key {c_key:?} was used for another command (seq {seq})", c_key = crate::validate::clip_id(&.key))]
+    #[error("key {c_key:?} was used for another command (seq {seq})", c_key = crate::validate::clip_id(.key))]
     KeyReused {
         /// The key.
         key: String,
@@ -34,7 +34,7 @@ pub enum Rejection {
         fault: TimeFault,
     },
     /// The authority does not let `by` do this.
-    #[error("{c_by:?} may not {cmd}: {reason}", c_by = crate::validate::clip_id(&.by))]
+    #[error("{c_by:?} may not {cmd}: {reason}", c_by = crate::validate::clip_id(.by))]
     Forbidden {
         /// Who tried.
         by: String,
@@ -44,16 +44,16 @@ pub enum Rejection {
         reason: String,
     },
     /// No order with this id.
-    #[error("unknown order {c_0:?}", c_0 = crate::validate::clip_id(&.0))]
+    #[error("unknown order {c_0:?}", c_0 = crate::validate::clip_id(.0))]
     UnknownOrder(String),
     /// No resource with this id.
-    #[error("unknown resource {c_0:?}", c_0 = crate::validate::clip_id(&.0))]
+    #[error("unknown resource {c_0:?}", c_0 = crate::validate::clip_id(.0))]
     UnknownResource(String),
     /// An order with this id exists, or existed.
-    #[error("order {c_0:?} exists already", c_0 = crate::validate::clip_id(&.0))]
+    #[error("order {c_0:?} exists already", c_0 = crate::validate::clip_id(.0))]
     OrderExists(String),
     /// A resource with this id is on the roster already.
-    #[error("resource {c_0:?} exists already", c_0 = crate::validate::clip_id(&.0))]
+    #[error("resource {c_0:?} exists already", c_0 = crate::validate::clip_id(.0))]
     ResourceExists(String),
     /// The posted need breaks the contract: every problem, with its code and its path
     /// (starting at `need`).
@@ -70,7 +70,7 @@ pub enum Rejection {
     #[error("invalid points: {}", OneLine(.0))]
     InvalidPoints(Problems),
     /// The order is not in a state that takes this command.
-    #[error("order {c_order:?} is {state}: `{cmd}` does not apply", c_order = crate::validate::clip_id(&.order))]
+    #[error("order {c_order:?} is {state}: `{cmd}` does not apply", c_order = crate::validate::clip_id(.order))]
     OrderState {
         /// Order id.
         order: String,
@@ -80,7 +80,7 @@ pub enum Rejection {
         cmd: &'static str,
     },
     /// The resource's ticket is missing or not in a state that takes this command.
-    #[error("order {c_order:?}, resource {c_resource:?}: {}, `{cmd}` does not apply", state.map_or("no ticket".to_owned(), |s| format!("ticket is {s}")), c_order = crate::validate::clip_id(&.order), c_resource = crate::validate::clip_id(&.resource))]
+    #[error("order {c_order:?}, resource {c_resource:?}: {}, `{cmd}` does not apply", state.map_or("no ticket".to_owned(), |s| format!("ticket is {s}")), c_order = crate::validate::clip_id(.order), c_resource = crate::validate::clip_id(.resource))]
     TicketState {
         /// Order id.
         order: String,
@@ -92,7 +92,7 @@ pub enum Rejection {
         cmd: &'static str,
     },
     /// The resource may not serve the order.
-    #[error("resource {c_resource:?} may not serve order {c_order:?}", c_resource = crate::validate::clip_id(&.resource), c_order = crate::validate::clip_id(&.order))]
+    #[error("resource {c_resource:?} may not serve order {c_order:?}", c_resource = crate::validate::clip_id(.resource), c_order = crate::validate::clip_id(.order))]
     MayNotServe {
         /// Order id.
         order: String,
@@ -100,7 +100,7 @@ pub enum Rejection {
         resource: String,
     },
     /// A quantity outside what is open or what the resource has left.
-    #[error("quantity {asked} for order {c_order:?}: {limit}", c_order = crate::validate::clip_id(&.order))]
+    #[error("quantity {asked} for order {c_order:?}: {limit}", c_order = crate::validate::clip_id(.order))]
     Quantity {
         /// Order id.
         order: String,
@@ -110,7 +110,7 @@ pub enum Rejection {
         limit: QuantityLimit,
     },
     /// A new capacity below the units the resource has accepted, agreed or done.
-    #[error("resource {c_resource:?}: capacity {capacity} is below the {committed} units it has committed", c_resource = crate::validate::clip_id(&.resource))]
+    #[error("resource {c_resource:?}: capacity {capacity} is below the {committed} units it has committed", c_resource = crate::validate::clip_id(.resource))]
     CapacityBelowCommitted {
         /// Resource id.
         resource: String,
@@ -123,7 +123,7 @@ pub enum Rejection {
     #[error("score {0} is outside 1..=5")]
     Score(i64),
     /// `accept` or `claim` after the end of the need's window or of the resource's window.
-    #[error("order {c_order:?}, resource {c_resource:?}: the window of {ended} ended at {end}", c_order = crate::validate::clip_id(&.order), c_resource = crate::validate::clip_id(&.resource))]
+    #[error("order {c_order:?}, resource {c_resource:?}: the window of {ended} ended at {end}", c_order = crate::validate::clip_id(.order), c_resource = crate::validate::clip_id(.resource))]
     WindowEnded {
         /// Order id.
         order: String,
