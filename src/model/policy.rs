@@ -129,6 +129,32 @@ impl Default for Policy {
 pub const DEFAULT_LAPSE_HOURS: i64 = 24;
 
 impl Policy {
+    /// The policy's single numbers with their field names and upper limits (each at least 0):
+    /// the one list that every reader of a policy checks.
+    pub(crate) fn limited_numbers(&self) -> [(&'static str, i64, i64); 6] {
+        use crate::model::limits;
+        [
+            (
+                "priority_value",
+                self.priority_value,
+                limits::MAX_PRIORITY_VALUE,
+            ),
+            (
+                "vulnerable_bonus",
+                self.vulnerable_bonus,
+                limits::MAX_VULNERABLE_BONUS,
+            ),
+            ("cost_weight", self.cost_weight, limits::MAX_COST_WEIGHT),
+            (
+                "offer_deadline_hours",
+                self.offer_deadline_hours,
+                limits::MAX_DEADLINE_HOURS,
+            ),
+            ("reoffer_penalty", self.reoffer_penalty, limits::MAX_PENALTY),
+            ("lapse_hours", self.lapse_hours, limits::MAX_DEADLINE_HOURS),
+        ]
+    }
+
     /// Value of one unit: see the type's documentation. Exact for every validated input
     /// (see [`crate::model::limits`]); the result may be zero or negative, in which case the pair may not serve.
     pub fn unit_value(&self, priority: u8, vulnerable: bool, tier: Level, unit_cost: i64) -> i64 {

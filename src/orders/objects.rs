@@ -337,26 +337,7 @@ pub(super) fn check_policy(p: &Policy, path: &str, read: &Diagnostics) -> Result
         read,
         id: None,
     };
-    for (name, v, hi) in [
-        (
-            "priority_value",
-            p.priority_value,
-            limits::MAX_PRIORITY_VALUE,
-        ),
-        (
-            "vulnerable_bonus",
-            p.vulnerable_bonus,
-            limits::MAX_VULNERABLE_BONUS,
-        ),
-        ("cost_weight", p.cost_weight, limits::MAX_COST_WEIGHT),
-        (
-            "offer_deadline_hours",
-            p.offer_deadline_hours,
-            limits::MAX_DEADLINE_HOURS,
-        ),
-        ("reoffer_penalty", p.reoffer_penalty, limits::MAX_PENALTY),
-        ("lapse_hours", p.lapse_hours, limits::MAX_DEADLINE_HOURS),
-    ] {
+    for (name, v, hi) in p.limited_numbers() {
         c.range(v, hi, join(path, name));
     }
     if let Some(v) = p.forecast_weight {

@@ -188,27 +188,7 @@ pub(super) fn proposal(c: &mut Check<'_>, path: &str, x: &ProposalData) -> Optio
 
 /// The ranges of the policy's numbers.
 pub(super) fn policy(c: &mut Check<'_>, p: &Policy) {
-    let single = [
-        (
-            "priority_value",
-            p.priority_value,
-            limits::MAX_PRIORITY_VALUE,
-        ),
-        (
-            "vulnerable_bonus",
-            p.vulnerable_bonus,
-            limits::MAX_VULNERABLE_BONUS,
-        ),
-        ("cost_weight", p.cost_weight, limits::MAX_COST_WEIGHT),
-        (
-            "offer_deadline_hours",
-            p.offer_deadline_hours,
-            limits::MAX_DEADLINE_HOURS,
-        ),
-        ("reoffer_penalty", p.reoffer_penalty, limits::MAX_PENALTY),
-        ("lapse_hours", p.lapse_hours, limits::MAX_DEADLINE_HOURS),
-    ];
-    for (name, v, hi) in single {
+    for (name, v, hi) in p.limited_numbers() {
         c.range(v, 0, hi, || format!("policy.{name}"), "");
     }
     if let Some(w) = p.forecast_weight {
