@@ -143,7 +143,9 @@ fn extract<S: good_lp::Solution>(
     }
 }
 
-fn rounded(values: &[f64]) -> Result<Vec<i64>, SolveError> {
+/// The integers a backend's values stand for, each within 10⁻⁶ of one (else
+/// [`SolveError::NonIntegral`] naming the first that is not).
+pub(crate) fn rounded(values: &[f64]) -> Result<Vec<i64>, SolveError> {
     values
         .iter()
         .enumerate()

@@ -5,7 +5,7 @@
 //! `bound` it carries is the project's own (the flow with every opening free and no rows).
 
 use super::{verify, Decision, MipStats, Program, ProgramSolver, NO_ROW};
-use crate::solve::lp::LpBackend;
+use crate::solve::lp::{rounded, LpBackend};
 use crate::solve::{FlowSolver, SolveError, Solver};
 use good_lp::{
     variable, Expression, ProblemVariables, ResolutionError, SolutionStatus, SolverModel, Variable,
@@ -199,21 +199,6 @@ fn values<S: good_lp::Solution>(
     }
 }
 
-fn round(values: &[f64]) -> Result<Vec<i64>, SolveError> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(arc, &v)| {
-            let r = v.round();
-            if !v.is_finite() || (v - r).abs() > 1e-6 || r.abs() > 9.0e15 {
-                Err(SolveError::NonIntegral { arc, value: v })
-            } else {
-                Ok(r as i64)
-            }
-        })
-        .collect()
-}
-
 /// A proven upper bound: the flow with every opening free and every row dropped.
 pub(crate) fn relaxation_bound(p: &Program) -> Result<i64, SolveError> {
     FlowSolver::default().solve(&p.net).map(|s| s.objective)
@@ -237,8 +222,8 @@ impl ProgramSolver for MipSolver {
         } else {
             self.run(p)?
         };
-        let flow = round(&xs)?;
-        let open: Vec<bool> = round(&ys)?.into_iter().map(|v| v != 0).collect();
+        let flow = rounded(&xs)?;
+        let open: Vec<bool> = rounded(&ys)?.into_iter().map(|v| v != 0).collect();
         let mut objective: i64 = flow.iter().zip(&p.net.value).map(|(x, v)| x * v).sum();
         for (op, _) in p.openings.iter().zip(&open).filter(|(_, &o)| o) {
             objective -= op.cost;
