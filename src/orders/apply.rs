@@ -345,15 +345,10 @@ impl Ledger {
         Ok(())
     }
 
-    /// 撤单: the order and its tickets that are not done end; their capacity returns; the
-    /// order leaves the working set.
-    fn cancel(
-        &mut self,
-        order: &str,
-        reason: &Option<String>,
-        at: DateTime,
-    ) -> Result<(), Rejection> {
-        let k = self.order_in(order, &[O::Posted, O::Listed], "cancel")?;
+    /// Order `k` leaves dispatch for good (撤单, 结单): its left node is removed, its accepted
+    /// and agreed tickets are released (their capacity returns), the flow is repaired and its
+    /// offers are withdrawn. Returns the arcs whose flow changed, for the offers to follow.
+    fn release(&mut self, k: usize) -> Result<Vec<u32>, Rejection> {
         let tickets = self.order_ref(k).tickets.clone();
         let freed: Vec<(u32, &Ticket)> = tickets
             .iter()
@@ -380,6 +375,19 @@ impl Ledger {
         for t in tickets.iter().filter(|t| t.state == T::Offered) {
             self.drop_offer(k, &t.resource);
         }
+        Ok(changed)
+    }
+
+    /// 撤单: the order and its tickets that are not done end; their capacity returns; the
+    /// order leaves the working set.
+    fn cancel(
+        &mut self,
+        order: &str,
+        reason: &Option<String>,
+        at: DateTime,
+    ) -> Result<(), Rejection> {
+        let k = self.order_in(order, &[O::Posted, O::Listed], "cancel")?;
+        let changed = self.release(k)?;
         self.outstanding -= self.order_ref(k).need.quantity;
         self.unfile(k);
         self.unindex(k);
@@ -403,32 +411,7 @@ impl Ledger {
         at: DateTime,
     ) -> Result<(), Rejection> {
         let k = self.order_in(order, &[O::Posted, O::Listed], "close")?;
-        let tickets = self.order_ref(k).tickets.clone();
-        let freed: Vec<(u32, &Ticket)> = tickets
-            .iter()
-            .filter(|t| matches!(t.state, T::Accepted | T::Agreed))
-            .filter_map(|t| Some((self.roster.find(&t.resource)?, t)))
-            .collect();
-        let node = self.order_ref(k).node;
-        if let Some(n) = node {
-            self.live.remove_left(n);
-        }
-        for &(j, t) in &freed {
-            let room = self.live_room_plus(j, t.quantity);
-            self.live.set_capacity(j, room);
-        }
-        let changed = if node.is_some() || !freed.is_empty() {
-            self.repair()?
-        } else {
-            Vec::new()
-        };
-        for (j, t) in freed {
-            self.committed[j as usize] -= t.quantity;
-            self.set_ticket(k, t, 0, t.state, None);
-        }
-        for t in tickets.iter().filter(|t| t.state == T::Offered) {
-            self.drop_offer(k, &t.resource);
-        }
+        let changed = self.release(k)?;
         let why = reason.as_deref().unwrap_or(super::time::CLOSED).to_owned();
         let units = self.order_ref(k).open();
         self.give_up(k, units, &why);
