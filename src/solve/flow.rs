@@ -172,7 +172,7 @@ impl FlowSolver {
     }
 
     fn run<C: Cost>(&self, mut s: Simplex<C>) -> Result<(Network, TreeSolution), SolveError> {
-        if self.warm_start && !s.terms.any() {
+        if self.warm_start && !s.terms.has_terms() {
             s.greedy_tree();
         } else {
             s.empty_tree();
@@ -199,8 +199,8 @@ struct Simplex<C> {
     n: usize,
     supply: Vec<i64>,
     capacity: Vec<i64>,
-    /// The network's runs and floors, given back as they came.
-    terms: Terms,
+    /// The network's runs, groups and floors (its other parts empty), given back as they came.
+    terms: Network,
     // Arcs. Run `first[i]..first[i + 1]` holds need i's arcs to resources, then its unserved
     // arc to its group's node, or to T; arcs `csr + b` are the bounded arcs into T: each
     // resource's (one per run with units, or one for its capacity), then each group's two.
@@ -270,29 +270,6 @@ struct Pivot {
     leaves: bool,
 }
 
-/// The parts of a network beyond its arcs: runs of the right nodes, groups of the left nodes
-/// and their floors (see [`Network`]).
-#[derive(Default)]
-struct Terms {
-    runs: Vec<(i64, i64)>,
-    run_start: Vec<u32>,
-    group: Vec<u32>,
-    floors: Vec<(i64, i64)>,
-}
-
-impl Terms {
-    fn any(&self) -> bool {
-        !self.run_start.is_empty() || !self.floors.is_empty()
-    }
-
-    fn group_of(&self, i: usize) -> Option<usize> {
-        self.group
-            .get(i)
-            .filter(|&&g| g != super::network::NO_GROUP)
-            .map(|&g| g as usize)
-    }
-}
-
 impl<C: Cost> Simplex<C> {
     /// Takes the network over: each need's run gets its unserved arc appended in place, heads
     /// become node numbers and values become costs. [`Simplex::finish`] undoes all of it.
@@ -308,11 +285,12 @@ impl<C: Cost> Simplex<C> {
             group,
             floors,
         } = net;
-        let terms = Terms {
+        let terms = Network {
             runs,
             run_start,
             group,
             floors,
+            ..Network::default()
         };
         let (n, m, groups) = (supply.len(), capacity.len(), terms.floors.len());
         let nodes = n + m + groups + 1;
@@ -1214,10 +1192,7 @@ impl<C: Cost> Simplex<C> {
             start: first,
             head,
             value,
-            runs: terms.runs,
-            run_start: terms.run_start,
-            group: terms.group,
-            floors: terms.floors,
+            ..terms
         };
         let sol = TreeSolution {
             flow,
