@@ -11,7 +11,7 @@ use duijie::model::Level;
 use duijie::plan::check::may_serve;
 use duijie::plan::Certificate;
 use duijie::plan::Reason;
-use duijie::solve::{FlowSolver, Network, Solver};
+use duijie::solve::{FlowSolver, Solver};
 use duijie::{Eligibility, Instance, Plan};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -124,15 +124,8 @@ fn check_tradeoff(
     assert_eq!(per_need[need], before + 1);
     // Best: force one more unit of `need` with a large bonus on its arcs.
     let i = instance.find_need(need).unwrap().get();
-    let mut net: Network = e.network().clone();
-    let bonus = 1_000_000;
-    net.supply[i] = before + 1;
-    for a in net.out(i) {
-        net.value[a] += bonus;
-    }
-    let forced = FlowSolver::default().solve(&net).unwrap().objective;
     assert_eq!(
-        forced - bonus * (before + 1),
+        common::forced_optimum(e.network(), i, before + 1),
         plan.objective + net_value,
         "trade-off of {need} is the best"
     );

@@ -338,17 +338,6 @@ proptest! {
     }
 }
 
-/// The objective with one more unit of need `i` forced in (a large bonus on its arcs).
-fn forced(net: &Network, i: usize, units: i64) -> i64 {
-    let mut net = net.clone();
-    let bonus = 1_000_000;
-    net.supply[i] = units;
-    for a in net.out(i) {
-        net.value[a] += bonus;
-    }
-    FlowSolver::default().solve(&net).unwrap().objective - bonus * units
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -375,7 +364,7 @@ proptest! {
             if let Some(Certificate::Tradeoff { moves, net_value }) = explainer.tradeoff(i) {
                 prop_assert!(net_value <= 0, "{}: an optimal plan has no improving move", u.need);
                 prop_assert_eq!(&moves[0].need, &u.need);
-                prop_assert_eq!(forced(e.network(), i.get(), got + 1), plan.objective + net_value, "trade-off of {}", u.need);
+                prop_assert_eq!(common::forced_optimum(e.network(), i.get(), got + 1), plan.objective + net_value, "trade-off of {}", u.need);
             } else {
                 // No trade-off: no plan serves one more unit.
                 prop_assert!(u.reason != Reason::PolicyTradeoff, "{} beside room has a trade-off", u.need);

@@ -129,3 +129,16 @@ pub fn instance(max_needs: usize, max_resources: usize) -> impl Strategy<Value =
             data
         })
 }
+
+/// The optimum of `net` when left node `i` must send `units` (a bonus on its arcs that outweighs
+/// everything else, taken off again): the check of a trade-off by re-solving.
+pub fn forced_optimum(net: &duijie::solve::Network, i: usize, units: i64) -> i64 {
+    use duijie::solve::{FlowSolver, Solver};
+    let mut net = net.clone();
+    let bonus = 1_000_000;
+    net.supply[i] = units;
+    for a in net.out(i) {
+        net.value[a] += bonus;
+    }
+    FlowSolver::default().solve(&net).unwrap().objective - bonus * units
+}
