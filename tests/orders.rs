@@ -1030,3 +1030,23 @@ fn rejections_clip_long_ids() {
     assert_eq!(e.code(), "unknown_order", "{text}");
     assert!(text.len() < 2_000, "{} bytes", text.len());
 }
+
+/// A ledger's `set_policy` refuses the fairness terms (live dispatch has none) rather than
+/// accept and ignore them, each with its path; the ledger is unchanged.
+#[test]
+fn set_policy_refuses_fairness_terms() {
+    use duijie::orders::Ledger;
+    use duijie::Instance;
+    let text = std::fs::read_to_string("examples/data/jianwai.json").unwrap();
+    let mut ledger = Ledger::new(Instance::from_json_str(&text).unwrap()).unwrap();
+    let before = ledger.snapshot();
+    let line = r#"{"cmd": "set_policy", "at": "2026-01-01T08:00:00", "by": "x", "policy": {"load_steps": {"member": [{"after": 1, "penalty": 5}]}, "community_floor": {"share_pct": 50, "bonus": 4}}}"#;
+    let e = ledger.apply_line(line).unwrap_err();
+    let paths: Vec<&str> = e.problems().iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["policy.load_steps", "policy.community_floor"],
+        "{e}"
+    );
+    assert_eq!(ledger.snapshot(), before);
+}

@@ -117,6 +117,18 @@ pub(super) fn read_policy(v: &Raw, path: &str, w: &mut Walk) -> Policy {
         }
     }
     let at = |name: &str| POLICY_FIELDS.iter().position(|f| *f == name);
+    // Live dispatch keeps the pairs' values only (a ledger on an instance with fairness
+    // terms is refused): the terms are refused here too rather than ignored.
+    for name in ["load_steps", "engagement", "community_floor"] {
+        if at(name).and_then(|k| f[k]).is_some() {
+            w.report(
+                Code::UnknownField,
+                join(path, name),
+                None,
+                format!("{name} is not taken by a ledger: live dispatch has no fairness terms"),
+            );
+        }
+    }
     if let Some(x) = at("lapse_hours").and_then(|k| f[k]) {
         if let Some(i) = w.int(x, join(path, "lapse_hours"), None) {
             p.lapse_hours = i;

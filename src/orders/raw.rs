@@ -158,7 +158,7 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    fn report(&mut self, code: Code, path: String, id: Option<&str>, msg: String) {
+    pub(crate) fn report(&mut self, code: Code, path: String, id: Option<&str>, msg: String) {
         self.d.report(code, path, id, msg);
     }
 
