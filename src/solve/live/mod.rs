@@ -30,6 +30,7 @@
 //! that was saved.
 
 mod batch;
+mod cold;
 mod journal;
 mod repair;
 mod search;
@@ -198,6 +199,9 @@ pub struct LiveFlow {
     /// At least this many imbalances of one sign are settled together ([`BATCH`]; any
     /// number in tests).
     batch_from: usize,
+    /// At least this many imbalances are settled by solving the network again (`None`: the
+    /// default rule of [`LiveFlow::cold_from`]; any number in tests).
+    cold_from: Option<usize>,
     /// Test hook: the search with this number fails.
     #[cfg(test)]
     fail_search: Option<u64>,
@@ -954,6 +958,12 @@ impl LiveFlow {
     #[cfg(test)]
     pub fn set_batch_from(&mut self, n: usize) {
         self.batch_from = n;
+    }
+
+    /// Test hook: at least `n` imbalances are settled by solving the network again.
+    #[cfg(test)]
+    pub fn set_cold_from(&mut self, n: usize) {
+        self.cold_from = Some(n);
     }
 
     /// Test hook: potentials beyond `limit` trigger a restart.

@@ -23,6 +23,9 @@ pub enum LiveError {
     /// A search's predecessor chain did not lead back to its start.
     #[error("live dispatch: a path's predecessors are broken")]
     BrokenPath,
+    /// Solving the network again failed.
+    #[error("live dispatch: solving the network again failed")]
+    Cold,
 }
 
 impl LiveError {
@@ -33,6 +36,7 @@ impl LiveError {
             LiveError::NoProgress => "no_progress",
             LiveError::PotentialRange => "potential_range",
             LiveError::BrokenPath => "broken_path",
+            LiveError::Cold => "cold_solve",
         }
     }
 }
@@ -125,7 +129,12 @@ impl LiveFlow {
         // Deficits first: a resource that lost flow often takes it back from the order that
         // lost it (a short search), leaving searches for what really moves.
         work.sort_by_key(|v| matches!(v, Node::Left(_)));
-        // Many at once: settled together, deficits first.
+        // Very many: the network solved again. Many: settled together, deficits first.
+        let imbalanced = work.iter().filter(|&&v| self.excess(v) != 0).count();
+        if imbalanced > 0 && imbalanced >= self.cold_from() {
+            self.solve_cold()?;
+            return Ok(self.take_changed(dirty_arcs));
+        }
         for forward in [false, true] {
             let sign = |x: i64| if forward { x > 0 } else { x < 0 };
             let count = work.iter().filter(|&&v| sign(self.excess(v))).count();
@@ -165,15 +174,19 @@ impl LiveFlow {
                 }
             }
         }
+        Ok(self.take_changed(dirty_arcs))
+    }
+
+    /// The arcs whose flow changed in this repair, and those whose bonus units changed (their
+    /// units may have to follow their flow again), in canonical order.
+    fn take_changed(&mut self, dirty_arcs: Vec<u32>) -> Vec<u32> {
         let mut changed = std::mem::take(&mut self.changed);
         for &a in &changed {
             self.arcs[a as usize].changed = false;
         }
-        // Arcs whose bonus units changed are reported too: their units may have to follow
-        // their flow again.
         changed.extend(dirty_arcs);
         self.sort_canonically(&mut changed);
-        Ok(changed)
+        changed
     }
 
     /// Sorts arcs by their ends (a removed arc before a live one of the same ends) and drops

@@ -238,6 +238,19 @@ fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
     copy
 }
 
+/// Settles imbalances one by one, in primal-dual phases, or by solving the network again, a
+/// third of the networks each.
+fn settle_by(live: &mut LiveFlow, rng: &mut Rng) {
+    match rng.range(0, 2) {
+        0 => live.set_batch_from(1),
+        1 => live.set_batch_from(usize::MAX),
+        _ => live.set_cold_from(1),
+    }
+    if live.cold_from.is_none() {
+        live.set_cold_from(usize::MAX);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -252,8 +265,8 @@ proptest! {
         let net = network(&mut rng, n, m, 0.4, max_v);
         let mut live = LiveFlow::solve(&net, bonus).unwrap();
         live.verify().unwrap();
-        // Imbalances settled one by one, or together in primal-dual phases.
-        live.set_batch_from(if rng.chance(0.5) { 1 } else { usize::MAX });
+        // Imbalances settled one by one, together in primal-dual phases, or by solving again.
+        settle_by(&mut live, &mut rng);
         let rebase = rng.chance(0.7);
         let mut log = Vec::new();
         for _ in 0..steps {
@@ -295,7 +308,7 @@ proptest! {
         let (n, m) = (rng.range(2, 10) as usize, rng.range(1, 6) as usize);
         let net = network(&mut rng, n, m, 0.6, 4);
         let mut live = LiveFlow::solve(&net, rng.range(0, 3)).unwrap();
-        live.set_batch_from(if rng.chance(0.5) { 1 } else { usize::MAX });
+        settle_by(&mut live, &mut rng);
         rebase_all(&mut live);
         let mut log = Vec::new();
         for _ in 0..steps {
@@ -307,6 +320,7 @@ proptest! {
         }
         let mut copy = rebuilt(&live, &mut rng);
         copy.set_batch_from(live.batch_from);
+        copy.cold_from = live.cold_from;
         prop_assert_eq!(canonical(&copy), canonical(&live));
         for _ in 0..steps {
             let c = change(&mut rng, &live, 4);
@@ -330,7 +344,7 @@ fn ties_and_dense_networks() {
         let (n, m) = (rng.range(5, 20) as usize, rng.range(2, 10) as usize);
         let net = network(&mut rng, n, m, 0.9, 3);
         let mut live = LiveFlow::solve(&net, 2).unwrap();
-        live.set_batch_from(if seed % 2 == 0 { 1 } else { usize::MAX });
+        settle_by(&mut live, &mut rng);
         for _ in 0..30 {
             let c = change(&mut rng, &live, 3);
             apply(&mut live, &c);

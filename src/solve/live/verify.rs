@@ -198,12 +198,18 @@ impl LiveFlow {
     /// left node per arc with bonus units (supply = those units, with the bonus on that arc)
     /// and one for the rest of its supply.
     pub fn to_network(&self) -> Network {
+        self.split_network().0
+    }
+
+    /// [`LiveFlow::to_network`] with the left node each of its left nodes came from.
+    pub(super) fn split_network(&self) -> (Network, Vec<u32>) {
+        let mut owner = Vec::new();
         let mut net = Network {
             capacity: self.right.iter().map(|r| r.capacity).collect(),
             start: vec![0],
             ..Network::default()
         };
-        for (l, list) in self.left.iter().zip(&self.left_arcs) {
+        for (i, (l, list)) in self.left.iter().zip(&self.left_arcs).enumerate() {
             let live: Vec<&LiveArc> = list.iter().map(|&a| &self.arcs[a as usize]).collect();
             let mut left = l.supply;
             let parts = live
@@ -218,6 +224,7 @@ impl LiveFlow {
                     continue;
                 }
                 net.supply.push(supply);
+                owner.push(i as u32);
                 for a in &live {
                     net.head.push(a.right);
                     let bonus = if bonus_on == Some(a.right) {
@@ -230,6 +237,6 @@ impl LiveFlow {
                 net.start.push(net.head.len() as u32);
             }
         }
-        net
+        (net, owner)
     }
 }
