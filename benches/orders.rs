@@ -1,7 +1,9 @@
 //! The order ledger under live dispatch, at street and district scale (seeded generator,
 //! seed 1; the district ledger holds ~100,000 listed orders):
-//! - `post-review`: a new order is posted and listed, which dispatches its units;
+//! - `post-review`: a new order is posted and listed, which dispatches its units (the pair,
+//!   and `post` and `review` alone);
 //! - `decline`: an outstanding offer is declined, which re-dispatches its units;
+//! - `each-command`: the posts, reviews and declines together, one command each;
 //! - `recommend` for one order, `summary`, a `tick` a day later that expires the offers made;
 //! - a snapshot written and restored; the cold restart of live dispatch (from zero flow);
 //! - a durable store's sustained commands per second, fsync per command and group commit.
@@ -81,13 +83,13 @@ fn post_review(ledger: &Ledger, k: usize) -> ([Command; 2], Command) {
     )
 }
 
-/// Posts and lists one new order, timed, and cancels it again, untimed.
-fn post_review_timed(ledger: &mut Ledger, posted: &mut usize) -> Duration {
+/// Posts and lists one new order, each command timed, and cancels it again, untimed.
+fn post_review_timed(ledger: &mut Ledger, posted: &mut usize) -> [Duration; 2] {
     *posted += 1;
-    let (lines, cancel) = post_review(ledger, *posted);
-    let time = timed(ledger, lines.to_vec());
+    let ([post, review], cancel) = post_review(ledger, *posted);
+    let times = [timed(ledger, vec![post]), timed(ledger, vec![review])];
     timed(ledger, vec![cancel]);
-    time
+    times
 }
 
 /// A decline of the first outstanding offer of the `k`-th order (cyclically) that has one;
@@ -315,18 +317,26 @@ fn orders(c: &mut Criterion) {
         let searches = ledger.dispatch_searches();
 
         let mut posted = 0;
-        let times = (0..1000)
-            .map(|_| post_review_timed(&mut ledger, &mut posted))
-            .collect();
-        report(&format!("orders/{name}/post-review"), times, cold);
+        let (posts, reviews): (Vec<Duration>, Vec<Duration>) = (0..1000)
+            .map(|_| {
+                let [post, review] = post_review_timed(&mut ledger, &mut posted);
+                (post, review)
+            })
+            .unzip();
+        let pairs = posts.iter().zip(&reviews).map(|(p, r)| *p + *r).collect();
+        report(&format!("orders/{name}/post-review"), pairs, cold);
+        report(&format!("orders/{name}/post"), posts.clone(), cold);
+        report(&format!("orders/{name}/review"), reviews.clone(), cold);
         let mut k = 0;
-        let times = (0..1000)
+        let declines: Vec<Duration> = (0..1000)
             .map(|_| {
                 let line = decline(&ledger, &mut k).expect("1,000 declines fit in any scale");
                 timed(&mut ledger, vec![line])
             })
             .collect();
-        report(&format!("orders/{name}/decline"), times, cold);
+        report(&format!("orders/{name}/decline"), declines.clone(), cold);
+        let all = [posts, reviews, declines].concat();
+        report(&format!("orders/{name}/each-command"), all, cold);
         eprintln!(
             "orders/{name}: {} shortest-path searches for 2,000 commands",
             ledger.dispatch_searches() - searches
@@ -352,7 +362,11 @@ fn orders(c: &mut Criterion) {
         group.bench_function("post-review", |b| {
             b.iter_custom(|iters| {
                 (0..iters)
-                    .map(|_| post_review_timed(&mut ledger, &mut posted))
+                    .map(|_| {
+                        post_review_timed(&mut ledger, &mut posted)
+                            .iter()
+                            .sum::<Duration>()
+                    })
                     .sum::<Duration>()
             })
         });

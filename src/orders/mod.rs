@@ -202,6 +202,8 @@ impl Ledger {
         let eligibility = Eligibility::build(&instance);
         let live = LiveFlow::solve(eligibility.network(), instance.policy().reoffer_penalty)
             .map_err(Rejection::Dispatch)?;
+        let tiers = eligibility.arcs().map(|a| a.tier).collect();
+        drop(eligibility);
         let data = instance.to_data();
         let fingerprint = fingerprint::of(&data, &rules);
         let m = instance.resources().len();
@@ -216,7 +218,7 @@ impl Ledger {
             next_serial: 0,
             outstanding: instance.demanded(),
             committed: vec![0; m],
-            tiers: eligibility.arcs().map(|a| a.tier).collect(),
+            tiers,
             order_of: (0..data.needs.len()).collect(),
             places: BTreeSet::new(),
             offers: BTreeSet::new(),

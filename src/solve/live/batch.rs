@@ -235,6 +235,14 @@ impl LiveFlow {
         nodes: &[Node],
         forward: bool,
     ) -> Result<bool, LiveError> {
+        let result = self.settle_phases(nodes, forward);
+        // The phases' lists of admissible arcs go: kept, they would hold memory for every
+        // node a tick ever reached.
+        self.dfs = Dfs::default();
+        result
+    }
+
+    fn settle_phases(&mut self, nodes: &[Node], forward: bool) -> Result<bool, LiveError> {
         let sign = |x: i64| if forward { x > 0 } else { x < 0 };
         loop {
             let sources: Vec<Node> = nodes

@@ -44,33 +44,35 @@ impl LiveFlow {
             .solve(&net)
             .map_err(|_| LiveError::Cold)?;
         let duals = sol.duals.ok_or(LiveError::Cold)?;
-        let mut price: Vec<Option<i64>> = vec![None; self.left.len()];
-        let mut flow: Vec<Vec<i64>> = vec![Vec::new(); self.left.len()];
-        for (p, &i) in owner.iter().enumerate() {
-            let i = i as usize;
-            let y = duals.left[p];
-            price[i] = Some(price[i].map_or(y, |x| x.min(y)));
-            let sent = &mut flow[i];
-            sent.resize(net.out(p).len(), 0);
-            for (x, &f) in sent.iter_mut().zip(&sol.flow[net.out(p)]) {
-                *x += f;
-            }
-        }
+        let start = net.start;
+        drop((net.head, net.value));
         for j in 0..self.right.len() as u32 {
             let r = self.right_mut(j);
             r.potential = -duals.right[j as usize];
             r.outflow = 0;
             r.excess = 0;
         }
+        // The parts of a left node are consecutive: each node's flows are summed over them.
+        let mut sent: Vec<i64> = Vec::new();
+        let mut p = 0;
         for i in 0..self.left.len() as u32 {
             if !self.left[i as usize].alive {
                 continue;
             }
             let arcs = std::mem::take(&mut self.left_arcs[i as usize]);
-            let sent = &flow[i as usize];
+            sent.clear();
+            sent.resize(arcs.len(), 0);
+            let mut price: Option<i64> = None;
+            while owner.get(p) == Some(&i) {
+                let part = start[p] as usize..start[p + 1] as usize;
+                for (x, &f) in sent.iter_mut().zip(&sol.flow[part]) {
+                    *x += f;
+                }
+                price = Some(price.map_or(duals.left[p], |y| y.min(duals.left[p])));
+                p += 1;
+            }
             let mut inflow = 0;
-            for (k, &a) in arcs.iter().enumerate() {
-                let f = sent.get(k).copied().unwrap_or(0);
+            for (&a, &f) in arcs.iter().zip(&sent) {
                 let before = self.arcs[a as usize].flow;
                 self.add_flow(a, f - before);
                 inflow += f;
@@ -78,7 +80,7 @@ impl LiveFlow {
                 self.right_mut(j).outflow += f;
             }
             // A node without supply has no part: any price its arcs do not undercut.
-            let potential = price[i as usize].unwrap_or_else(|| {
+            let potential = price.unwrap_or_else(|| {
                 arcs.iter()
                     .map(|&a| {
                         let arc = &self.arcs[a as usize];

@@ -242,14 +242,20 @@ impl LiveFlow {
     /// The live form of an optimal solution of `net` with its optimal duals.
     pub fn from_optimum(net: &Network, flow: &[i64], duals: &Duals, bonus: i64) -> LiveFlow {
         let mut live = LiveFlow::empty(bonus);
+        let mut degree = vec![0usize; net.capacity.len()];
+        for &j in &net.head {
+            degree[j as usize] += 1;
+        }
         live.right = net
             .capacity
             .iter()
             .zip(&duals.right)
-            .map(|(&capacity, &w)| Right {
+            .zip(degree)
+            .map(|((&capacity, &w), d)| Right {
                 capacity,
                 potential: -w,
                 alive: true,
+                into: Vec::with_capacity(d),
                 ..Right::default()
             })
             .collect();
