@@ -50,6 +50,22 @@ impl std::fmt::Debug for Dfs {
 }
 
 impl Dfs {
+    /// `v` and every node of `path` leave the path, which empties.
+    fn leave(&mut self, v: Node, path: &mut Vec<(Node, Step)>) {
+        for &(u, _) in path.iter() {
+            self.state(u).on_path = false;
+        }
+        self.state(v).on_path = false;
+        path.clear();
+    }
+
+    /// After a push from source `s`: the search starts again at `s`, which it returns.
+    fn back_to(&mut self, s: Node, v: Node, path: &mut Vec<(Node, Step)>) -> Node {
+        self.leave(v, path);
+        self.state(s).on_path = true;
+        s
+    }
+
     fn begin(&mut self, lefts: usize, rights: usize) {
         self.phase = self.phase.wrapping_add(1);
         if self.phase == 0 {
@@ -287,13 +303,7 @@ impl LiveFlow {
                             break 'sources;
                         }
                     }
-                    for &(u, _) in &path {
-                        dfs.state(u).on_path = false;
-                    }
-                    dfs.state(v).on_path = false;
-                    path.clear();
-                    v = s;
-                    dfs.state(v).on_path = true;
+                    v = dfs.back_to(s, v, &mut path);
                     continue;
                 }
                 if !dfs.state(v).listed {
@@ -331,13 +341,7 @@ impl LiveFlow {
                                 break 'sources;
                             }
                         }
-                        for &(u, _) in &path {
-                            dfs.state(u).on_path = false;
-                        }
-                        dfs.state(v).on_path = false;
-                        path.clear();
-                        v = s;
-                        dfs.state(v).on_path = true;
+                        v = dfs.back_to(s, v, &mut path);
                     }
                     Some(step) => {
                         path.push((v, step));
@@ -354,10 +358,7 @@ impl LiveFlow {
                     }
                 }
             }
-            dfs.state(v).on_path = false;
-            for &(u, _) in &path {
-                dfs.state(u).on_path = false;
-            }
+            dfs.leave(v, &mut path);
         }
         self.dfs = dfs;
         result.map(|()| sent)

@@ -125,29 +125,22 @@ impl LiveFlow {
                 Node::Out => {}
             }
         }
-        // Successive shortest paths until every node is balanced.
-        // Deficits first: a resource that lost flow often takes it back from the order that
-        // lost it (a short search), leaving searches for what really moves.
-        work.sort_by_key(|v| matches!(v, Node::Left(_)));
-        // Very many: the network solved again. Many: settled together, deficits first.
+        // Very many imbalances: the network solved again.
         let imbalanced = work.iter().filter(|&&v| self.excess(v) != 0).count();
         if imbalanced > 0 && imbalanced >= self.cold_from() {
             self.solve_cold()?;
             return Ok(self.take_changed(dirty_arcs));
         }
+        // Successive shortest paths until every node is balanced.
+        // Deficits first: a resource that lost flow often takes it back from the order that
+        // lost it (a short search), leaving searches for what really moves.
+        work.sort_by_key(|v| matches!(v, Node::Left(_)));
+        // Many at once: settled together, deficits first.
         for forward in [false, true] {
             let sign = |x: i64| if forward { x > 0 } else { x < 0 };
             let count = work.iter().filter(|&&v| sign(self.excess(v))).count();
             if count >= self.batch_from && self.settle_together(&work, forward)? {
-                if !may_restart {
-                    return Err(LiveError::PotentialRange);
-                }
-                self.restart();
-                self.restarts += 1;
-                let mut changed = self.repair_once(false)?;
-                changed.extend(dirty_arcs);
-                self.sort_canonically(&mut changed);
-                return Ok(changed);
+                return self.restart_repair(may_restart, dirty_arcs);
             }
         }
         for &v in &work {
@@ -162,19 +155,28 @@ impl LiveFlow {
                 }
                 self.augment(v, target, forward)?;
                 if too_large {
-                    if !may_restart {
-                        return Err(LiveError::PotentialRange);
-                    }
-                    self.restart();
-                    self.restarts += 1;
-                    let mut changed = self.repair_once(false)?;
-                    changed.extend(dirty_arcs);
-                    self.sort_canonically(&mut changed);
-                    return Ok(changed);
+                    return self.restart_repair(may_restart, dirty_arcs);
                 }
             }
         }
         Ok(self.take_changed(dirty_arcs))
+    }
+
+    /// Potentials grew past the guard: the repair starts again from zero flow, once.
+    fn restart_repair(
+        &mut self,
+        may_restart: bool,
+        dirty_arcs: Vec<u32>,
+    ) -> Result<Vec<u32>, LiveError> {
+        if !may_restart {
+            return Err(LiveError::PotentialRange);
+        }
+        self.restart();
+        self.restarts += 1;
+        let mut changed = self.repair_once(false)?;
+        changed.extend(dirty_arcs);
+        self.sort_canonically(&mut changed);
+        Ok(changed)
     }
 
     /// The arcs whose flow changed in this repair, and those whose bonus units changed (their
