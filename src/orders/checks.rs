@@ -120,13 +120,13 @@ impl Ledger {
                     .map(|t| &o.tickets[t])
                     .filter(|t| t.state == TicketState::Offered);
                 let q = offer.map_or(0, |t| t.quantity);
-                if arc.flow != q || arc.units != q {
+                if arc.flow() != q || arc.units() != q {
                     return Err(DispatchFault::OffersNotFlow(o.id.clone()));
                 }
                 if offer.is_some_and(|t| t.value != value || t.tier != tier) {
                     return Err(DispatchFault::OffersNotFlow(o.id.clone()));
                 }
-                flowing += usize::from(arc.flow > 0);
+                flowing += usize::from(arc.flow() > 0);
             }
             let offers = o.tickets.iter().filter(|t| t.state == TicketState::Offered);
             if offers.count() != flowing {

@@ -120,7 +120,7 @@ impl Ledger {
                 continue;
             }
             let resource = self.roster.id(arc.right).to_owned();
-            let flow = if arc.live { arc.flow } else { 0 };
+            let flow = if arc.live { arc.flow() } else { 0 };
             let Some(o) = self.orders[k].as_ref() else {
                 continue;
             };
@@ -143,7 +143,7 @@ impl Ledger {
         // forecast node's reservations keep no bonus.
         for &a in &arcs {
             let arc = self.live.arc(a);
-            if arc.units > arc.flow && !self.is_forecast(arc.left) {
+            if arc.units() > arc.flow() && !self.is_forecast(arc.left) {
                 self.live.rebase(a);
             }
         }

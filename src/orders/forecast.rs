@@ -23,6 +23,7 @@ use crate::contract::NeedData;
 use crate::format::json;
 use crate::model::area::Level;
 use crate::model::time::DateTime;
+use crate::solve::MAX_SUPPLY;
 use crate::validate::{self, Code, Diagnostics, Problem, Problems};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -276,7 +277,8 @@ impl Ledger {
             (i128::from(group.need.quantity) * left * i128::from(self.forecast_weight()) * 2
                 + scale)
                 / (2 * scale);
-        i64::try_from(units).unwrap_or(0)
+        // Live dispatch keeps flows in 32 bits: no forecast counts beyond that.
+        i64::try_from(units.clamp(0, i128::from(MAX_SUPPLY))).unwrap_or(0)
     }
 
     /// Brings the forecast nodes up to date at `at` (supplies; nodes created the first time
@@ -449,7 +451,7 @@ impl Ledger {
             .flat_map(|n| self.live.arcs_of(n).iter())
             .map(|&a| {
                 let arc = self.live.arc(a);
-                arc.value * arc.flow + bonus * arc.flow.min(arc.units)
+                arc.value * arc.flow() + bonus * arc.flow().min(arc.units())
             })
             .sum()
     }
@@ -463,7 +465,7 @@ impl Ledger {
             .iter()
             .filter_map(|g| g.node)
             .flat_map(|n| self.live.arcs_of(n).iter())
-            .map(|&a| self.live.arc(a).flow)
+            .map(|&a| self.live.arc(a).flow())
             .sum()
     }
 }

@@ -273,7 +273,7 @@ impl Ledger {
             ledger.record_forecast(created);
         }
         let offered = (0..ledger.tiers.len() as u32)
-            .filter(|&a| ledger.live.arc(a).flow > 0)
+            .filter(|&a| ledger.live.arc(a).flow() > 0)
             .collect();
         ledger.follow(offered, None);
         ledger.live.commit();

@@ -388,8 +388,8 @@ impl Ledger {
                         .arcs_of(node)
                         .iter()
                         .map(|&a| self.live.arc(a))
-                        .filter(|a| a.flow > 0)
-                        .map(|a| (a.right, a.flow))
+                        .filter(|a| a.flow() > 0)
+                        .map(|a| (a.right, a.flow()))
                         .collect();
                     Some(ForecastRecord {
                         group,

@@ -73,7 +73,7 @@ impl LiveFlow {
             }
             let mut inflow = 0;
             for (&a, &f) in arcs.iter().zip(&sent) {
-                let before = self.arcs[a as usize].flow;
+                let before = self.arcs[a as usize].flow();
                 self.add_flow(a, f - before);
                 inflow += f;
                 let j = self.arcs[a as usize].right;

@@ -7,42 +7,38 @@ use super::{Entry, LiveArc, LiveFlow, Right};
 /// One step back.
 #[derive(Debug, Clone)]
 pub(super) enum Undo {
-    /// An arc's state before its first change.
-    Arc(u32, LiveArc),
+    /// An arc's state before its first change (boxed: removals, the bulk of a large
+    /// transaction, need no copy, and the other steps stay small).
+    Arc(u32, Box<LiveArc>),
     /// An arc was appended.
     ArcAdded,
     /// A free arc slot was taken.
     ArcReused(u32),
     /// A left node's numbers (supply, inflow, excess, potential) and whether it was alive,
     /// before its first change.
-    Left(u32, [i64; 4], bool),
-    /// A left node's arc list before a change.
-    LeftArcs(u32, Vec<u32>),
+    Left(u32, Box<([i64; 4], bool)>),
+    /// A left node's arc list before a change (boxed to keep every step at 16 bytes).
+    #[allow(clippy::box_collection)]
+    LeftArcs(u32, Box<Vec<u32>>),
     LeftAdded,
     LeftReused(u32),
-    /// A right node's numbers before its first change.
-    Right(u32, RightCore),
+    /// A right node's numbers (capacity, outflow, potential, excess) and whether it was
+    /// alive, before its first change.
+    Right(u32, Box<([i64; 4], bool)>),
     RightAdded,
     RightReused(u32),
     IntoPushed(u32),
-    IntoRemoved(u32, u32, Entry),
-    IntoSet(u32, u32, Entry),
+    /// An arc taken out of `into` at a slot (it was live then; its entry is made again from
+    /// the arc, whose value a removal keeps).
+    IntoRemoved(u32, u32, u32),
+    /// An entry of `into` (slot, entry) before its value changed.
+    IntoSet(u32, Box<(u32, Entry)>),
     FlowingPushed(u32),
     FlowingRemoved(u32, u32, u32),
     BonusPushed(u32),
     BonusRemoved(u32, u32, u32),
     /// The bonus per unit before it changed.
     Bonus(i64),
-}
-
-/// A right node's numbers.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct RightCore {
-    capacity: i64,
-    outflow: i64,
-    potential: i64,
-    excess: i64,
-    alive: bool,
 }
 
 /// The journal; off while a network is being built.
@@ -79,7 +75,7 @@ impl LiveFlow {
         if self.journal.on && !arc.saved {
             let copy = *arc;
             arc.saved = true;
-            self.journal.undo.push(Undo::Arc(a, copy));
+            self.journal.undo.push(Undo::Arc(a, Box::new(copy)));
         }
     }
 
@@ -88,9 +84,10 @@ impl LiveFlow {
         if self.journal.on && !l.saved {
             l.saved = true;
             let p = self.left_potential[i as usize];
-            self.journal
-                .undo
-                .push(Undo::Left(i, [l.supply, l.inflow, l.excess, p], l.alive));
+            self.journal.undo.push(Undo::Left(
+                i,
+                Box::new(([l.supply, l.inflow, l.excess, p], l.alive)),
+            ));
         }
     }
 
@@ -111,14 +108,10 @@ impl LiveFlow {
         let r = &mut self.right[j as usize];
         if self.journal.on && !r.saved {
             r.saved = true;
-            let core = RightCore {
-                capacity: r.capacity,
-                outflow: r.outflow,
-                potential: r.potential,
-                excess: r.excess,
-                alive: r.alive,
-            };
-            self.journal.undo.push(Undo::Right(j, core));
+            let core = [r.capacity, r.outflow, r.potential, r.excess];
+            self.journal
+                .undo
+                .push(Undo::Right(j, Box::new((core, r.alive))));
         }
         &mut self.right[j as usize]
     }
@@ -137,7 +130,7 @@ impl LiveFlow {
                         l.saved = false;
                     }
                 }
-                Undo::Right(j, _) => {
+                Undo::Right(j, ..) => {
                     if let Some(r) = self.right.get_mut(j as usize) {
                         r.saved = false;
                     }
@@ -157,29 +150,31 @@ impl LiveFlow {
     pub fn rollback(&mut self) {
         while let Some(u) = self.journal.undo.pop() {
             match u {
-                Undo::Arc(a, old) => self.arcs[a as usize] = old,
+                Undo::Arc(a, old) => self.arcs[a as usize] = *old,
                 Undo::ArcAdded => {
                     self.arcs.pop();
                 }
                 Undo::ArcReused(a) => self.free_arcs.push(a),
-                Undo::Left(i, [supply, inflow, excess, p], alive) => {
+                Undo::Left(i, saved) => {
+                    let ([supply, inflow, excess, p], alive) = *saved;
                     let l = &mut self.left[i as usize];
                     (l.supply, l.inflow, l.excess, l.saved) = (supply, inflow, excess, false);
                     l.alive = alive;
                     self.left_potential[i as usize] = p;
                 }
-                Undo::LeftArcs(i, list) => self.left_arcs[i as usize] = list,
+                Undo::LeftArcs(i, list) => self.left_arcs[i as usize] = *list,
                 Undo::LeftAdded => {
                     self.left.pop();
                     self.left_arcs.pop();
                     self.left_potential.pop();
                 }
                 Undo::LeftReused(i) => self.free_left.push(i),
-                Undo::Right(j, c) => {
+                Undo::Right(j, saved) => {
+                    let ([capacity, outflow, potential, excess], alive) = *saved;
                     let r = &mut self.right[j as usize];
-                    (r.capacity, r.outflow, r.potential, r.excess, r.alive) =
-                        (c.capacity, c.outflow, c.potential, c.excess, c.alive);
-                    r.saved = false;
+                    (r.capacity, r.outflow, r.potential, r.excess) =
+                        (capacity, outflow, potential, excess);
+                    (r.alive, r.saved) = (alive, false);
                 }
                 Undo::RightAdded => {
                     self.right.pop();
@@ -188,10 +183,26 @@ impl LiveFlow {
                 Undo::IntoPushed(j) => {
                     self.right[j as usize].into.pop();
                 }
-                Undo::IntoRemoved(j, slot, e) => {
-                    put_back(&mut self.right[j as usize].into, slot, e)
+                Undo::IntoRemoved(j, slot, a) => {
+                    let arc = &self.arcs[a as usize];
+                    let e = Entry {
+                        left: arc.left,
+                        arc: a,
+                        value: arc.value,
+                    };
+                    let into = &mut self.right[j as usize].into;
+                    put_back(into, slot, e);
+                    // The arc that had moved into the slot goes back to the end.
+                    let last = into.len() as u32 - 1;
+                    let moved = into[last as usize].arc;
+                    self.arcs[moved as usize].slot = last;
+                    let arc = &mut self.arcs[e.arc as usize];
+                    (arc.slot, arc.live) = (slot, true);
                 }
-                Undo::IntoSet(j, slot, e) => self.right[j as usize].into[slot as usize] = e,
+                Undo::IntoSet(j, set) => {
+                    let (slot, e) = *set;
+                    self.right[j as usize].into[slot as usize] = e;
+                }
                 Undo::FlowingPushed(j) => {
                     self.right[j as usize].flowing.pop();
                 }
@@ -218,3 +229,6 @@ impl LiveFlow {
         self.restarts = self.restarts_at_begin;
     }
 }
+
+// A district transaction can journal millions of steps: keep each small.
+const _: () = assert!(std::mem::size_of::<Undo>() <= 16);

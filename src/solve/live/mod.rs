@@ -55,31 +55,67 @@ const BATCH: usize = 64;
 /// a guard so that no sum of potentials can approach `i64`'s range).
 const POTENTIAL_LIMIT: i64 = 1 << 52;
 
-/// One arc of a [`LiveFlow`]: a pair (left, right) with its value, flow and bonus units.
+/// One arc of a [`LiveFlow`]: a pair (left, right) with its value, flow and bonus units. 40
+/// bytes (a district ledger holds millions): flows and units are kept in 32 bits, as every
+/// left node's supply is at most [`MAX_SUPPLY`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiveArc {
+    /// Value of one unit.
+    pub value: i64,
     /// Left node.
     pub left: u32,
     /// Right node.
     pub right: u32,
-    /// Value of one unit.
-    pub value: i64,
-    /// Units on the arc.
-    pub flow: i64,
-    /// Units that earn the bonus on top of `value`.
-    pub units: i64,
+    flow: u32,
+    units: u32,
+    /// Its place in its right node's `into` (while live).
+    slot: u32,
+    /// Its place in its right node's `flowing` (`NONE` without flow).
+    flowing_slot: u32,
     /// Whether the arc is in the network (a removed arc keeps its data until the commit).
     pub live: bool,
     /// Whether the flow changed since the last [`LiveFlow::repair`] began.
     changed: bool,
     /// Whether the journal holds the arc's state from before this transaction.
     saved: bool,
-    /// Its place in its right node's `into`.
-    slot: u32,
-    /// Its place in its right node's `flowing` (`NONE` without flow).
-    flowing_slot: u32,
-    /// Its place in its right node's `bonus` (`NONE` unless live with flow below its units).
-    bonus_slot: u32,
+    /// Whether it is listed in its right node's `bonus` (live with flow below its units).
+    in_bonus: bool,
+}
+
+impl LiveArc {
+    /// Units on the arc.
+    #[inline]
+    pub fn flow(&self) -> i64 {
+        i64::from(self.flow)
+    }
+
+    /// Units that earn the bonus on top of `value`.
+    #[inline]
+    pub fn units(&self) -> i64 {
+        i64::from(self.units)
+    }
+
+    fn set_flow(&mut self, flow: i64) {
+        self.flow = narrow(flow);
+    }
+
+    fn set_units(&mut self, units: i64) {
+        self.units = narrow(units);
+    }
+}
+
+/// The largest supply of a left node (so that flows and units fit in 32 bits).
+pub const MAX_SUPPLY: i64 = u32::MAX as i64;
+
+/// A flow or unit count in its 32 bits: at most its left node's supply, which
+/// [`LiveFlow`]'s callers keep within [`MAX_SUPPLY`] (a broken promise panics here rather
+/// than wrap into a wrong flow).
+#[inline]
+fn narrow(x: i64) -> u32 {
+    match u32::try_from(x) {
+        Ok(v) => v,
+        Err(_) => panic!("live flow {x} outside 0..=MAX_SUPPLY"),
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -154,7 +190,8 @@ pub struct RightPart {
 /// An optimal flow that follows changes to its network.
 ///
 /// Node and arc indices are the caller's to keep in range, as with slices: an index out of
-/// range panics. Quantities and values must keep the ranges of [`Network::check`].
+/// range panics. Quantities and values must keep the ranges of [`Network::check`], and every
+/// supply at most [`MAX_SUPPLY`].
 #[derive(Debug, Clone, Default)]
 pub struct LiveFlow {
     bonus: i64,
@@ -221,6 +258,11 @@ impl LiveFlow {
     pub fn solve(net: &Network, bonus: i64) -> Result<LiveFlow, SolveError> {
         if net.has_terms() {
             return Err(SolveError::Unsupported("fairness terms in live dispatch"));
+        }
+        if net.supply.iter().any(|&s| s > MAX_SUPPLY) {
+            return Err(SolveError::NumericRange(
+                "a supply beyond live dispatch's MAX_SUPPLY",
+            ));
         }
         let sol = FlowSolver::default().solve(net)?;
         let duals = sol
@@ -302,12 +344,13 @@ impl LiveFlow {
         free_right: Vec<u32>,
     ) -> Result<LiveFlow, ProofError> {
         let (n, m) = (lefts.len(), rights.len());
-        let mut degree = vec![0usize; m];
+        let (mut degree, mut left_degree) = (vec![0usize; m], vec![0usize; n]);
         for (a, &(i, j, _, flow)) in arcs.iter().enumerate() {
-            if i as usize >= n || j as usize >= m || flow < 0 {
+            if i as usize >= n || j as usize >= m || !(0..=MAX_SUPPLY).contains(&flow) {
                 return Err(ProofError::Negative(a));
             }
             degree[j as usize] += 1;
+            left_degree[i as usize] += 1;
         }
         let mut live = LiveFlow::empty(bonus);
         live.right = rights
@@ -330,7 +373,7 @@ impl LiveFlow {
             })
             .collect();
         live.left_potential = lefts.iter().map(|l| l.potential).collect();
-        live.left_arcs = vec![Vec::new(); n];
+        live.left_arcs = left_degree.into_iter().map(Vec::with_capacity).collect();
         live.arcs.reserve_exact(arcs.len());
         let b = i128::from(bonus);
         for &(i, j, value, flow) in arcs {
@@ -365,22 +408,22 @@ impl LiveFlow {
                 value,
             });
             live.arcs.push(LiveArc {
+                value,
                 left: i,
                 right: j,
-                value,
-                flow,
-                units: flow,
+                flow: narrow(flow),
+                units: narrow(flow),
+                slot: r.into.len() as u32 - 1,
+                flowing_slot,
                 live: true,
                 changed: false,
                 saved: false,
-                slot: r.into.len() as u32 - 1,
-                flowing_slot,
-                bonus_slot: NONE,
+                in_bonus: false,
             });
         }
         for (i, l) in live.left.iter().enumerate() {
             let p = live.left_potential[i];
-            if l.inflow > l.supply {
+            if l.inflow > l.supply || l.supply > MAX_SUPPLY {
                 return Err(ProofError::LeftBalance(i));
             }
             if (l.inflow < l.supply && p > 0) || (l.inflow > 0 && p < 0) {
@@ -516,7 +559,7 @@ impl LiveFlow {
         self.arcs
             .iter()
             .filter(|a| a.live)
-            .map(|a| a.value * a.flow + self.bonus * a.flow.min(a.units))
+            .map(|a| a.value * a.flow() + self.bonus * a.flow().min(a.units()))
             .sum()
     }
 
@@ -549,7 +592,7 @@ impl LiveFlow {
             potential = Some(potential.map_or(p, |q| q.max(p)));
         }
         list.sort_unstable_by_key(|&a| self.arcs[a as usize].right);
-        self.journal.push(Undo::LeftArcs(i, Vec::new()));
+        self.journal.push(Undo::LeftArcs(i, Box::default()));
         self.left_arcs[i as usize] = list;
         *self.left_potential_mut(i) = potential.unwrap_or(0);
         self.dirty.push(Node::Left(i));
@@ -585,7 +628,7 @@ impl LiveFlow {
         let arcs = &self.arcs;
         let list = &self.left_arcs[i as usize];
         let k = list.partition_point(|&b| arcs[b as usize].right < j);
-        self.journal.push(Undo::LeftArcs(i, list.clone()));
+        self.journal.push(Undo::LeftArcs(i, Box::new(list.clone())));
         self.left_arcs[i as usize].insert(k, a);
         self.reprice.push(j);
         a
@@ -594,17 +637,17 @@ impl LiveFlow {
     /// A new live arc from `left` to `right` with `flow`, listed at `right` (not at `left`).
     fn push_arc(&mut self, left: u32, right: u32, value: i64, flow: i64) -> u32 {
         let arc = LiveArc {
+            value,
             left,
             right,
-            value,
             flow: 0,
             units: 0,
+            slot: NONE,
+            flowing_slot: NONE,
             live: true,
             changed: false,
             saved: false,
-            slot: NONE,
-            flowing_slot: NONE,
-            bonus_slot: NONE,
+            in_bonus: false,
         };
         let a = match self.free_arcs.pop() {
             Some(a) => {
@@ -628,7 +671,7 @@ impl LiveFlow {
             value,
         });
         if flow > 0 {
-            self.arcs[a as usize].flow = flow;
+            self.arcs[a as usize].set_flow(flow);
             self.list_flowing(a);
             let r = self.right_mut(right);
             r.outflow += flow;
@@ -646,7 +689,7 @@ impl LiveFlow {
         self.detach(a);
         let list = &self.left_arcs[i as usize];
         if let Some(k) = list.iter().position(|&b| b == a) {
-            self.journal.push(Undo::LeftArcs(i, list.clone()));
+            self.journal.push(Undo::LeftArcs(i, Box::new(list.clone())));
             self.left_arcs[i as usize].remove(k);
         }
     }
@@ -655,20 +698,27 @@ impl LiveFlow {
     /// node's list.
     fn detach(&mut self, a: u32) {
         let arc = self.arcs[a as usize];
-        let (i, j, f) = (arc.left, arc.right, arc.flow);
+        let (i, j, f) = (arc.left, arc.right, arc.flow());
         self.add_flow(a, -f);
         self.left_mut(i).excess += f;
         self.right_mut(j).excess -= f;
-        let arc = self.arc_mut(a);
+        // An arc without flow or units changes only in `live`, which undoing its removal from
+        // `into` restores: most removed arcs need no saved copy.
+        let arc = if f != 0 || arc.units != 0 {
+            self.arc_mut(a)
+        } else {
+            &mut self.arcs[a as usize]
+        };
         arc.live = false;
         arc.units = 0;
         let slot = arc.slot;
         self.track_bonus(a);
         let into = &mut self.right[j as usize].into;
         let removed = into.swap_remove(slot as usize);
-        self.journal.push(Undo::IntoRemoved(j, slot, removed));
+        self.journal.push(Undo::IntoRemoved(j, slot, removed.arc));
+        // The arc moved into the slot is not saved for this: undoing the removal puts it back.
         if let Some(moved) = into.get(slot as usize).map(|e| e.arc) {
-            self.arc_mut(moved).slot = slot;
+            self.arcs[moved as usize].slot = slot;
         }
         self.pending_arcs.push(a);
         self.dirty.push(Node::Left(i));
@@ -686,7 +736,7 @@ impl LiveFlow {
         for &a in &list {
             self.detach(a);
         }
-        self.journal.push(Undo::LeftArcs(i, list));
+        self.journal.push(Undo::LeftArcs(i, Box::new(list)));
         self.set_supply(i, 0);
         self.pending_left.push(i);
     }
@@ -717,7 +767,7 @@ impl LiveFlow {
         let list = &self.left_arcs[i as usize];
         let mut over: i64 = list
             .iter()
-            .map(|&a| self.arcs[a as usize].units)
+            .map(|&a| self.arcs[a as usize].units())
             .sum::<i64>()
             - supply;
         for k in (0..list.len()).rev() {
@@ -725,9 +775,10 @@ impl LiveFlow {
                 break;
             }
             let a = self.left_arcs[i as usize][k];
-            let cut = over.min(self.arcs[a as usize].units);
+            let cut = over.min(self.arcs[a as usize].units());
             if cut > 0 {
-                self.arc_mut(a).units -= cut;
+                let arc = self.arc_mut(a);
+                arc.set_units(arc.units() - cut);
                 self.track_bonus(a);
                 self.dirty_arcs.push(a);
                 over -= cut;
@@ -754,11 +805,11 @@ impl LiveFlow {
         let others: i64 = self.left_arcs[i as usize]
             .iter()
             .filter(|&&b| b != a)
-            .map(|&b| self.arcs[b as usize].units)
+            .map(|&b| self.arcs[b as usize].units())
             .sum();
         let units = units.min(self.left[i as usize].supply - others).max(0);
-        if self.arcs[a as usize].live && self.arcs[a as usize].units != units {
-            self.arc_mut(a).units = units;
+        if self.arcs[a as usize].live && self.arcs[a as usize].units() != units {
+            self.arc_mut(a).set_units(units);
             self.track_bonus(a);
             self.dirty_arcs.push(a);
         }
@@ -783,10 +834,11 @@ impl LiveFlow {
         if !arc.live || arc.value == value {
             return;
         }
-        self.arc_mut(a).value = value;
         let j = arc.right;
+        self.arc_mut(a).value = value;
         let old = self.right[j as usize].into[arc.slot as usize];
-        self.journal.push(Undo::IntoSet(j, arc.slot, old));
+        self.journal
+            .push(Undo::IntoSet(j, Box::new((arc.slot, old))));
         self.right[j as usize].into[arc.slot as usize].value = value;
         self.dirty_arcs.push(a);
         self.reprice.push(j);
@@ -816,10 +868,10 @@ impl LiveFlow {
     pub fn pin(&mut self, a: u32, q: i64) {
         let arc = self.arcs[a as usize];
         let (i, j) = (arc.left, arc.right);
-        let q = q.clamp(0, arc.flow);
+        let q = q.clamp(0, arc.flow());
         self.add_flow(a, -q);
         let arc = self.arc_mut(a);
-        arc.units = (arc.units - q).max(0);
+        arc.set_units((arc.units() - q).max(0));
         self.track_bonus(a);
         let l = self.left_mut(i);
         l.inflow -= q;
@@ -855,7 +907,7 @@ impl LiveFlow {
 
     fn forward_room(&self, arc: &LiveArc) -> i64 {
         if arc.flow < arc.units {
-            arc.units - arc.flow
+            arc.units() - arc.flow()
         } else {
             INF
         }
@@ -863,9 +915,9 @@ impl LiveFlow {
 
     fn backward_room(&self, arc: &LiveArc) -> i64 {
         if arc.flow > arc.units {
-            arc.flow - arc.units
+            arc.flow() - arc.units()
         } else {
-            arc.flow
+            arc.flow()
         }
     }
 
@@ -874,9 +926,9 @@ impl LiveFlow {
             return;
         }
         let arc = self.arc_mut(a);
-        let before = arc.flow;
-        arc.flow += delta;
-        let after = arc.flow;
+        let before = arc.flow();
+        arc.set_flow(arc.flow() + delta);
+        let after = arc.flow();
         if !arc.changed {
             arc.changed = true;
             self.changed.push(a);
@@ -919,23 +971,18 @@ impl LiveFlow {
     fn track_bonus(&mut self, a: u32) {
         let arc = self.arcs[a as usize];
         let open = arc.live && arc.flow < arc.units;
-        if open == (arc.bonus_slot != NONE) {
+        if open == arc.in_bonus {
             return;
         }
         let j = arc.right;
+        self.arc_mut(a).in_bonus = open;
+        let list = &mut self.right[j as usize].bonus;
         if open {
-            let slot = self.right[j as usize].bonus.len() as u32;
-            self.arc_mut(a).bonus_slot = slot;
             self.journal.push(Undo::BonusPushed(j));
-            self.right[j as usize].bonus.push(a);
-        } else {
-            let slot = arc.bonus_slot;
-            self.arc_mut(a).bonus_slot = NONE;
-            let removed = self.right[j as usize].bonus.swap_remove(slot as usize);
-            self.journal.push(Undo::BonusRemoved(j, slot, removed));
-            if let Some(&moved) = self.right[j as usize].bonus.get(slot as usize) {
-                self.arc_mut(moved).bonus_slot = slot;
-            }
+            list.push(a);
+        } else if let Some(slot) = list.iter().position(|&b| b == a) {
+            list.swap_remove(slot);
+            self.journal.push(Undo::BonusRemoved(j, slot as u32, a));
         }
     }
 
@@ -978,3 +1025,6 @@ impl LiveFlow {
         self.potential_limit = limit;
     }
 }
+
+// A district ledger holds millions of arcs.
+const _: () = assert!(std::mem::size_of::<LiveArc>() == 40);

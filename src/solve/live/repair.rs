@@ -70,7 +70,7 @@ impl LiveFlow {
             if !arc.live {
                 continue;
             }
-            let (i, j, f) = (arc.left, arc.right, arc.flow);
+            let (i, j, f) = (arc.left, arc.right, arc.flow());
             let (lo, hi) = self.optimal_range(a);
             if !(lo..=hi).contains(&f)
                 && (self.refit_left(i) || self.refit_right(j) || self.refit_pair(a))
@@ -214,7 +214,7 @@ impl LiveFlow {
 
     fn restart(&mut self) {
         for a in 0..self.arcs.len() as u32 {
-            let f = self.arcs[a as usize].flow;
+            let f = self.arcs[a as usize].flow();
             if f != 0 {
                 self.add_flow(a, -f);
             }
@@ -431,7 +431,7 @@ impl LiveFlow {
     fn optimal_range(&self, a: u32) -> (i64, i64) {
         let arc = &self.arcs[a as usize];
         let d = self.left_potential[arc.left as usize] - self.right[arc.right as usize].potential;
-        let (v, b, q) = (arc.value, self.bonus, arc.units);
+        let (v, b, q) = (arc.value, self.bonus, arc.units());
         if d > v + b {
             (0, 0)
         } else if d == v + b && b > 0 {

@@ -27,7 +27,7 @@ fn a_new_need_takes_the_capacity() {
     live.repair().unwrap();
     live.commit();
     assert_eq!(live.objective(), 60);
-    assert_eq!(live.arc(live.find(i, 0).unwrap()).flow, 2);
+    assert_eq!(live.arc(live.find(i, 0).unwrap()).flow(), 2);
     live.verify().unwrap();
 }
 
@@ -131,7 +131,7 @@ fn apply(live: &mut LiveFlow, c: &Change) {
         Change::Pin(i, j, q) => {
             let a = arc(live, *i, *j);
             if live.arc(a).flow > 0 {
-                live.pin(a, (*q).min(live.arc(a).flow));
+                live.pin(a, (*q).min(live.arc(a).flow()));
             }
         }
         Change::RemoveLeft(i) => live.remove_left(*i),
@@ -165,10 +165,10 @@ fn repair_and_rebase(live: &mut LiveFlow) -> Result<(), String> {
     let changed = live.repair().map_err(|e| e.to_string())?;
     for a in changed {
         if live.arc(a).live {
-            live.set_units(a, live.arc(a).flow);
+            live.set_units(a, live.arc(a).flow());
         }
     }
-    let flows = |live: &LiveFlow| -> Vec<i64> { live.arcs.iter().map(|a| a.flow).collect() };
+    let flows = |live: &LiveFlow| -> Vec<i64> { live.arcs.iter().map(|a| a.flow()).collect() };
     let before = flows(live);
     live.repair().map_err(|e| e.to_string())?;
     if flows(live) != before {
@@ -185,16 +185,19 @@ fn rebase_all(live: &mut LiveFlow) {
         .collect();
     // Lowered before raised, as the ledger does, so that no raise meets the supply cap.
     for &a in &arcs {
-        if live.arc(a).units > live.arc(a).flow {
-            live.set_units(a, live.arc(a).flow);
+        if live.arc(a).units() > live.arc(a).flow() {
+            live.set_units(a, live.arc(a).flow());
         }
     }
     for &a in &arcs {
-        live.set_units(a, live.arc(a).flow);
+        live.set_units(a, live.arc(a).flow());
     }
-    let before: Vec<i64> = live.arcs.iter().map(|a| a.flow).collect();
+    let before: Vec<i64> = live.arcs.iter().map(|a| a.flow()).collect();
     live.repair().unwrap();
-    assert_eq!(live.arcs.iter().map(|a| a.flow).collect::<Vec<_>>(), before);
+    assert_eq!(
+        live.arcs.iter().map(|a| a.flow()).collect::<Vec<_>>(),
+        before
+    );
     live.commit();
 }
 
@@ -202,7 +205,7 @@ fn rebase_all(live: &mut LiveFlow) {
 fn canonical(live: &LiveFlow) -> String {
     let mut arcs: Vec<(u32, u32, i64, i64, i64)> = (0..live.lefts() as u32)
         .flat_map(|i| live.arcs_of(i).iter().map(|&a| *live.arc(a)))
-        .map(|a| (a.left, a.right, a.value, a.flow, a.units))
+        .map(|a| (a.left, a.right, a.value, a.flow(), a.units()))
         .collect();
     arcs.sort_unstable();
     let (lefts, rights, fl, fr) = live.snapshot_parts();
@@ -222,7 +225,7 @@ fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
     let arcs: Vec<(u32, u32, i64, i64)> = order
         .iter()
         .flat_map(|&i| live.arcs_of(i).iter().map(|&a| *live.arc(a)))
-        .map(|a| (a.left, a.right, a.value, a.flow))
+        .map(|a| (a.left, a.right, a.value, a.flow()))
         .collect();
     let (lefts, rights, fl, fr) = live.snapshot_parts();
     let copy = LiveFlow::rebuild(

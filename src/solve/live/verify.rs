@@ -86,32 +86,21 @@ impl LiveFlow {
         );
         for (a, arc) in self.arcs.iter().enumerate() {
             if !arc.live {
-                if arc.flow != 0
-                    || arc.units != 0
-                    || arc.flowing_slot != NONE
-                    || arc.bonus_slot != NONE
-                {
+                if arc.flow != 0 || arc.units != 0 || arc.in_bonus || arc.flowing_slot != NONE {
                     return Err(ProofError::RemovedArcFlows(a));
                 }
                 continue;
             }
-            if arc.flow < 0 || arc.units < 0 {
+            if arc.flow() < 0 || arc.units() < 0 {
                 return Err(ProofError::Negative(a));
             }
             let r = &self.right[arc.right as usize];
             let entry = r.into.get(arc.slot as usize);
-            let in_list = |list: &[u32], slot: u32, member: bool| {
-                if member {
-                    list.get(slot as usize) == Some(&(a as u32))
-                } else {
-                    slot == NONE
-                }
-            };
-            if entry.map_or(true, |e| {
-                e.arc != a as u32 || e.left != arc.left || e.value != arc.value
-            }) || !r.alive
-                || !in_list(&r.flowing, arc.flowing_slot, arc.flow > 0)
-                || !in_list(&r.bonus, arc.bonus_slot, arc.flow < arc.units)
+            if entry.map_or(true, |e| e.arc != a as u32 || e.left != arc.left)
+                || !r.alive
+                || arc.in_bonus != (arc.flow < arc.units)
+                || (arc.flow > 0) != (arc.flowing_slot != NONE)
+                || (arc.flow > 0 && r.flowing.get(arc.flowing_slot as usize) != Some(&(a as u32)))
             {
                 return Err(ProofError::ArcIndex(a));
             }
@@ -119,9 +108,9 @@ impl LiveFlow {
             flowing[arc.right as usize] += u32::from(arc.flow > 0);
             with_bonus[arc.right as usize] += u32::from(arc.flow < arc.units);
             degree[arc.left as usize] += 1;
-            sent[arc.left as usize] += arc.flow;
-            received[arc.right as usize] += arc.flow;
-            units[arc.left as usize] += arc.units;
+            sent[arc.left as usize] += arc.flow();
+            received[arc.right as usize] += arc.flow();
+            units[arc.left as usize] += arc.units();
             let d = i128::from(self.left_potential[arc.left as usize])
                 - i128::from(self.right[arc.right as usize].potential);
             let (v, b) = (i128::from(arc.value), i128::from(self.bonus));
@@ -156,10 +145,27 @@ impl LiveFlow {
                 return Err(ProofError::LeftPrice(i));
             }
         }
+        // Each list holds exactly its arcs: as many as there are, each once and each right.
+        let (mut in_flowing, mut in_bonus) =
+            (vec![false; self.arcs.len()], vec![false; self.arcs.len()]);
+        let listed_once = |seen: &mut Vec<bool>, a: u32, j: usize, member: fn(&LiveArc) -> bool| {
+            let arc = self.arcs.get(a as usize);
+
+            arc.is_some_and(|x| x.live && x.right as usize == j && member(x))
+                && !std::mem::replace(&mut seen[a as usize], true)
+        };
         for (j, r) in self.right.iter().enumerate() {
             if r.into.len() != listed[j] as usize
                 || r.flowing.len() != flowing[j] as usize
                 || r.bonus.len() != with_bonus[j] as usize
+                || !r
+                    .flowing
+                    .iter()
+                    .all(|&a| listed_once(&mut in_flowing, a, j, |x| x.flow > 0))
+                || !r
+                    .bonus
+                    .iter()
+                    .all(|&a| listed_once(&mut in_bonus, a, j, |x| x.in_bonus))
             {
                 return Err(ProofError::RightLists(j));
             }
@@ -203,40 +209,53 @@ impl LiveFlow {
 
     /// [`LiveFlow::to_network`] with the left node each of its left nodes came from.
     pub(super) fn split_network(&self) -> (Network, Vec<u32>) {
-        let mut owner = Vec::new();
+        // Reserved exactly: at district scale the copy is the largest allocation of a repair.
+        let (mut parts, mut arcs) = (0, 0);
+        for i in 0..self.left.len() {
+            let k = self.parts(i).count();
+            parts += k;
+            arcs += k * self.left_arcs[i].len();
+        }
+        let mut owner = Vec::with_capacity(parts);
         let mut net = Network {
+            supply: Vec::with_capacity(parts),
             capacity: self.right.iter().map(|r| r.capacity).collect(),
-            start: vec![0],
+            start: Vec::with_capacity(parts + 1),
+            head: Vec::with_capacity(arcs),
+            value: Vec::with_capacity(arcs),
             ..Network::default()
         };
-        for (i, (l, list)) in self.left.iter().zip(&self.left_arcs).enumerate() {
-            let live: Vec<&LiveArc> = list.iter().map(|&a| &self.arcs[a as usize]).collect();
-            let mut left = l.supply;
-            let parts = live
-                .iter()
-                .filter(|a| a.units > 0)
-                .map(|a| (Some(a.right), a.units))
-                .chain(std::iter::once((None, i64::MAX)));
-            for (bonus_on, units) in parts {
-                let supply = units.min(left);
-                left -= supply;
-                if supply <= 0 {
-                    continue;
-                }
+        net.start.push(0);
+        for i in 0..self.left.len() {
+            for (bonus_on, supply) in self.parts(i) {
                 net.supply.push(supply);
                 owner.push(i as u32);
-                for a in &live {
-                    net.head.push(a.right);
-                    let bonus = if bonus_on == Some(a.right) {
-                        self.bonus
-                    } else {
-                        0
-                    };
-                    net.value.push(a.value + bonus);
+                for &a in &self.left_arcs[i] {
+                    let arc = &self.arcs[a as usize];
+                    let bonus = if bonus_on == Some(a) { self.bonus } else { 0 };
+                    net.head.push(arc.right);
+                    net.value.push(arc.value + bonus);
                 }
                 net.start.push(net.head.len() as u32);
             }
         }
         (net, owner)
+    }
+
+    /// The parts of left node `i` in the static form, each with its supply (positive): one per
+    /// arc with bonus units (the arc that earns the bonus), then one for the rest.
+    fn parts(&self, i: usize) -> impl Iterator<Item = (Option<u32>, i64)> + '_ {
+        let bonus_arcs = self.left_arcs[i]
+            .iter()
+            .filter(|&&a| self.arcs[a as usize].units > 0)
+            .map(|&a| (Some(a), self.arcs[a as usize].units()));
+        let mut left = self.left[i].supply;
+        bonus_arcs
+            .chain(std::iter::once((None, i64::MAX)))
+            .filter_map(move |(on, units)| {
+                let supply = units.min(left);
+                left -= supply.max(0);
+                (supply > 0).then_some((on, supply))
+            })
     }
 }
