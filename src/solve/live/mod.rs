@@ -95,11 +95,11 @@ impl LiveArc {
         i64::from(self.units)
     }
 
-    fn set_flow(&mut self, flow: i64) {
+    fn put_flow(&mut self, flow: i64) {
         self.flow = narrow(flow);
     }
 
-    fn set_units(&mut self, units: i64) {
+    fn put_units(&mut self, units: i64) {
         self.units = narrow(units);
     }
 }
@@ -671,7 +671,7 @@ impl LiveFlow {
             value,
         });
         if flow > 0 {
-            self.arcs[a as usize].set_flow(flow);
+            self.arcs[a as usize].put_flow(flow);
             self.list_flowing(a);
             let r = self.right_mut(right);
             r.outflow += flow;
@@ -778,7 +778,7 @@ impl LiveFlow {
             let cut = over.min(self.arcs[a as usize].units());
             if cut > 0 {
                 let arc = self.arc_mut(a);
-                arc.set_units(arc.units() - cut);
+                arc.put_units(arc.units() - cut);
                 self.track_bonus(a);
                 self.dirty_arcs.push(a);
                 over -= cut;
@@ -809,7 +809,7 @@ impl LiveFlow {
             .sum();
         let units = units.min(self.left[i as usize].supply - others).max(0);
         if self.arcs[a as usize].live && self.arcs[a as usize].units() != units {
-            self.arc_mut(a).set_units(units);
+            self.arc_mut(a).put_units(units);
             self.track_bonus(a);
             self.dirty_arcs.push(a);
         }
@@ -871,7 +871,7 @@ impl LiveFlow {
         let q = q.clamp(0, arc.flow());
         self.add_flow(a, -q);
         let arc = self.arc_mut(a);
-        arc.set_units((arc.units() - q).max(0));
+        arc.put_units((arc.units() - q).max(0));
         self.track_bonus(a);
         let l = self.left_mut(i);
         l.inflow -= q;
@@ -927,7 +927,7 @@ impl LiveFlow {
         }
         let arc = self.arc_mut(a);
         let before = arc.flow();
-        arc.set_flow(arc.flow() + delta);
+        arc.put_flow(arc.flow() + delta);
         let after = arc.flow();
         if !arc.changed {
             arc.changed = true;

@@ -3,7 +3,7 @@
 //! that keeps the flow optimal), and each imbalance left is sent along a shortest residual
 //! path, whose distances move the settled nodes' potentials.
 
-use super::{LiveFlow, Node, INF};
+use super::{LiveFlow, Node, INF, NONE};
 
 /// A repair that could not finish: the network broke an invariant that the code relies on.
 /// Any of these is a bug; the caller rolls the transaction back (the ledger then rejects the
@@ -268,22 +268,7 @@ impl LiveFlow {
     /// not empty: a change of prices that keeps the flow optimal without moving it (an offer
     /// that lost its bonus often stays where it is). Returns whether it could.
     fn refit_left(&mut self, i: u32) -> bool {
-        let l = &self.left[i as usize];
-        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
-        if l.inflow > 0 {
-            lo = 0;
-        }
-        if l.inflow < l.supply {
-            hi = 0;
-        }
-        for &a in &self.left_arcs[i as usize] {
-            let arc = &self.arcs[a as usize];
-            let price = arc.value + self.right[arc.right as usize].potential;
-            lo = lo.max(price + if arc.flow < arc.units { self.bonus } else { 0 });
-            if arc.flow > 0 {
-                hi = hi.min(price + if arc.flow <= arc.units { self.bonus } else { 0 });
-            }
-        }
+        let (lo, hi) = self.left_range(i, NONE);
         if lo > hi {
             return false;
         }
@@ -295,7 +280,7 @@ impl LiveFlow {
     }
 
     /// The range of potentials left node `i` may take with every residual arc at `i` priced
-    /// fairly, arc `skip` apart.
+    /// fairly, arc `skip` apart (`NONE`: every arc counts).
     fn left_range(&self, i: u32, skip: u32) -> (i64, i64) {
         let l = &self.left[i as usize];
         let (mut lo, mut hi) = (i64::MIN, i64::MAX);
@@ -397,26 +382,7 @@ impl LiveFlow {
     /// As [`Self::refit_left`], for right node `j` (its price may fall or rise while no arc at
     /// `j` objects): `O(arcs into j)`.
     fn refit_right(&mut self, j: u32) -> bool {
-        let r = &self.right[j as usize];
-        let (mut lo, mut hi) = (i64::MIN, i64::MAX);
-        if r.outflow < r.capacity {
-            lo = 0;
-        }
-        if r.outflow > 0 {
-            hi = 0;
-        }
-        for e in &r.into {
-            hi = hi.min(self.left_potential[e.left as usize] - e.value);
-        }
-        for &a in &r.bonus {
-            let arc = &self.arcs[a as usize];
-            hi = hi.min(self.left_potential[arc.left as usize] - arc.value - self.bonus);
-        }
-        for &a in &r.flowing {
-            let arc = &self.arcs[a as usize];
-            let bonus = if arc.flow <= arc.units { self.bonus } else { 0 };
-            lo = lo.max(self.left_potential[arc.left as usize] - arc.value - bonus);
-        }
+        let (lo, hi) = self.right_range(j, NONE);
         if lo > hi {
             return false;
         }

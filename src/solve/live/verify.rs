@@ -1,7 +1,7 @@
 //! The proof of a live flow's optimality, checked exactly, and the same problem as a static
 //! network for cross-checks.
 
-use super::{LiveArc, LiveFlow, NONE};
+use super::{LiveFlow, NONE};
 use crate::solve::Network;
 
 /// How a live flow fails its proof of optimality: the first violation found, naming the arc or
@@ -145,27 +145,20 @@ impl LiveFlow {
                 return Err(ProofError::LeftPrice(i));
             }
         }
-        // Each list holds exactly its arcs: as many as there are, each once and each right.
-        let (mut in_flowing, mut in_bonus) =
-            (vec![false; self.arcs.len()], vec![false; self.arcs.len()]);
-        let listed_once = |seen: &mut Vec<bool>, a: u32, j: usize, member: fn(&LiveArc) -> bool| {
-            let arc = self.arcs.get(a as usize);
-
-            arc.is_some_and(|x| x.live && x.right as usize == j && member(x))
-                && !std::mem::replace(&mut seen[a as usize], true)
-        };
+        // `flowing` is exact by the arcs' slots and its length; `bonus` keeps no slots, so
+        // each of its entries is checked: an arc below its units into this node, listed once.
+        let mut in_bonus = vec![false; self.arcs.len()];
         for (j, r) in self.right.iter().enumerate() {
+            let listed_once = |a: u32, seen: &mut Vec<bool>| {
+                self.arcs
+                    .get(a as usize)
+                    .is_some_and(|x| x.live && x.right as usize == j && x.in_bonus)
+                    && !std::mem::replace(&mut seen[a as usize], true)
+            };
             if r.into.len() != listed[j] as usize
                 || r.flowing.len() != flowing[j] as usize
                 || r.bonus.len() != with_bonus[j] as usize
-                || !r
-                    .flowing
-                    .iter()
-                    .all(|&a| listed_once(&mut in_flowing, a, j, |x| x.flow > 0))
-                || !r
-                    .bonus
-                    .iter()
-                    .all(|&a| listed_once(&mut in_bonus, a, j, |x| x.in_bonus))
+                || !r.bonus.iter().all(|&a| listed_once(a, &mut in_bonus))
             {
                 return Err(ProofError::RightLists(j));
             }
