@@ -8,7 +8,7 @@ use crate::model::area::{AreaIdx, Areas, Level};
 use crate::model::resource::Kind;
 use crate::model::time::{DateTime, Window};
 use crate::model::{Instance, Policy};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The index key of (area, category).
 fn key(area: u32, category: u32) -> u64 {
@@ -107,14 +107,30 @@ pub(super) struct Mark {
 }
 
 /// The resources by slot, with the index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(super) struct Roster {
     slots: Vec<Option<Member>>,
+    /// Slots by id, in id order (what lists resources reads).
     ids: BTreeMap<String, u32>,
+    /// The same, hashed (what finds one reads: a snapshot's restore finds hundreds of
+    /// thousands). Left out of `Debug`, whose text must not depend on hashing order.
+    slot_of: HashMap<String, u32>,
     categories: Names,
     skills: Names,
     /// (served area << 32 | category, slot), ascending: who serves where, in what.
     served: Vec<(u64, u32)>,
+}
+
+impl std::fmt::Debug for Roster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Roster")
+            .field("slots", &self.slots)
+            .field("ids", &self.ids)
+            .field("categories", &self.categories)
+            .field("skills", &self.skills)
+            .field("served", &self.served)
+            .finish_non_exhaustive()
+    }
 }
 
 fn window(w: &Option<crate::contract::WindowData>) -> Option<Window> {
@@ -132,6 +148,7 @@ impl Roster {
         let mut roster = Roster {
             slots: Vec::new(),
             ids: BTreeMap::new(),
+            slot_of: HashMap::with_capacity(resources.len()),
             categories: Names::default(),
             skills: Names::default(),
             served: Vec::new(),
@@ -159,6 +176,7 @@ impl Roster {
         let mut roster = Roster {
             slots: Vec::new(),
             ids: BTreeMap::new(),
+            slot_of: HashMap::with_capacity(slots.len()),
             categories: Names::default(),
             skills: Names::default(),
             served: Vec::new(),
@@ -196,7 +214,7 @@ impl Roster {
 
     /// The slot of the resource with this id.
     pub(super) fn find(&self, id: &str) -> Option<u32> {
-        self.ids.get(id).copied()
+        self.slot_of.get(id).copied()
     }
 
     /// The id of the resource in slot `j` (empty for a free slot).
@@ -247,6 +265,7 @@ impl Roster {
             }
         }
         self.ids.insert(member.data.id.clone(), j);
+        self.slot_of.insert(member.data.id.clone(), j);
         if self.slots.len() <= j as usize {
             self.slots.resize(j as usize + 1, None);
         }
@@ -286,6 +305,7 @@ impl Roster {
             }
         }
         self.ids.remove(&member.data.id);
+        self.slot_of.remove(&member.data.id);
         Some(member)
     }
 

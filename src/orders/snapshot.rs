@@ -12,19 +12,21 @@
 use super::dispatch::NO_ORDER;
 use super::feed::Feed;
 use super::keys::{Keys, Remembered};
-use super::roster::Roster;
+use super::roster::{Candidate, Roster};
 use super::rules::{Points, Rules};
 use super::state::{Escalation, Order, OrderState, Ticket, TicketState};
 use super::summary::Totals;
 use super::{fingerprint, Ledger, Permissive};
 use crate::contract::{NeedData, ResourceData, WindowData};
-use crate::model::area::Level;
+use crate::model::area::{Areas, Level};
 use crate::model::resource::Kind;
 use crate::model::time::DateTime;
 use crate::model::{Instance, Policy};
-use crate::solve::{LeftPart, LiveFlow, RightPart};
+use crate::solve::{LeftPart, LiveFlow, Rebuild, RightPart};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
 /// The snapshot format's version.
@@ -92,6 +94,9 @@ struct File {
     /// By left node.
     left_potential: Vec<i64>,
     free_left: Vec<u32>,
+    /// How many arcs the live network had: restore's first allocation (a hint, not trusted).
+    #[serde(default)]
+    arcs: u64,
     /// The working set, in posting order.
     orders: Vec<OrderRecord>,
     /// Finished orders: [id, state], by id.
@@ -307,6 +312,7 @@ impl Ledger {
             next_serial: self.next_serial,
             outstanding: self.outstanding,
             searches: self.live.searches(),
+            arcs: self.live.live_arcs() as u64,
             policy: PolicyRecord {
                 priority_value: p.priority_value,
                 vulnerable_bonus: p.vulnerable_bonus,
@@ -415,8 +421,7 @@ impl Ledger {
         if file.duijie_snapshot != VERSION {
             return Err(SnapshotError::Version(file.duijie_snapshot));
         }
-        let data = instance.to_data();
-        let expected = fingerprint::of(&data, &rules);
+        let expected = fingerprint::of(&instance.to_data(), &rules);
         if file.fingerprint != expected {
             return Err(SnapshotError::Fingerprint {
                 expected,
@@ -605,7 +610,7 @@ impl Ledger {
         for (i, p) in file.left_potential.iter().enumerate() {
             lefts[i].potential = *p;
         }
-        let mut nodes = Vec::new();
+        let (mut nodes, mut pins, mut offered) = (Vec::new(), Vec::new(), Vec::new());
         let (mut ids, mut serials, mut places, mut offers) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for k in 0..ledger.orders.len() {
@@ -618,6 +623,7 @@ impl Ledger {
             if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
                 ledger.rating.insert((at, o.serial));
             }
+            offered.clear();
             for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
                 let j = ledger
                     .roster
@@ -626,6 +632,7 @@ impl Ledger {
                 if let Some(since) = t.since {
                     offers.push((since, o.serial, j));
                 }
+                offered.push((j, t.quantity));
             }
             if o.state == OrderState::Listed {
                 for (a, c) in Roster::places(&o.wanted, ledger.instance.areas()) {
@@ -645,7 +652,30 @@ impl Ledger {
             match o.node {
                 Some(node) => {
                     lefts[node as usize].supply = o.open();
-                    nodes.push((Roster::group_key(&o.wanted), k, node));
+                    // What the order says of single resources: those it may no longer get
+                    // (first, so that they win), then its offers.
+                    let from = pins.len() as u32;
+                    let gone = o
+                        .excluded
+                        .iter()
+                        .chain(
+                            o.tickets
+                                .iter()
+                                .filter(|t| t.state != TicketState::Offered)
+                                .map(|t| &t.resource),
+                        )
+                        .chain(o.lapsed.keys());
+                    pins.extend(
+                        gone.filter_map(|id| ledger.roster.find(id))
+                            .map(|j| (j, None)),
+                    );
+                    pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
+                    nodes.push(Listed {
+                        key: Roster::group_key(&o.wanted),
+                        order: k,
+                        node,
+                        pins: from..pins.len() as u32,
+                    });
                 }
                 None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
                     return Err(bad(format!("order {:?} has offers but no node", o.id)));
@@ -674,54 +704,16 @@ impl Ledger {
             }
         }
         ledger.reindex_deadlines();
-        // The arcs: the pairs that may still serve each listed order, found for orders of one
-        // area and category together (they share their candidates), offers as flows.
-        nodes.sort_unstable();
-        let (mut arcs, mut tiers) = (Vec::new(), Vec::new());
-        let mut group: Option<((u32, u32), Vec<super::roster::Candidate>)> = None;
-        let areas = ledger.instance.areas();
-        for &(key, k, node) in &nodes {
-            let o = ledger.order_ref(k);
-            if group.as_ref().map(|c| c.0) != Some(key) {
-                let candidates = ledger.roster.candidates(&o.wanted, areas);
-                group = Some((key, ledger.roster.group(&candidates, &o.wanted, areas)));
-            }
-            let among = group.as_ref().map_or(&[][..], |c| &c.1[..]);
-            let skip: Vec<u32> = o
-                .excluded
-                .iter()
-                .chain(
-                    o.tickets
-                        .iter()
-                        .filter(|t| t.state != TicketState::Offered)
-                        .map(|t| &t.resource),
-                )
-                .chain(o.lapsed.keys())
-                .filter_map(|id| ledger.roster.find(id))
-                .collect();
-            let offers: Vec<(u32, i64)> = o
-                .tickets
-                .iter()
-                .filter(|t| t.state == TicketState::Offered)
-                .filter_map(|t| Some((ledger.roster.find(&t.resource)?, t.quantity)))
-                .collect();
-            for (j, tier, value) in ledger
-                .roster
-                .pairs_in_group(among, &o.wanted, &ledger.policy)
-            {
-                if skip.contains(&j) {
-                    continue;
-                }
-                let flow = offers.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
-                arcs.push((node, j, value, flow));
-                tiers.push(tier);
-            }
-        }
-        // The forecast's nodes: their pairs found again, their reservations as flows.
-        if let Some(forecast) = ledger.rules.forecast.clone() {
-            let mut outlook = ledger
-                .outlook(&forecast)
-                .map_err(|e| bad(format!("forecast: {e}")))?;
+        // The forecast's nodes: their supplies now, their arcs after the orders'.
+        let mut outlook = match ledger.rules.forecast.clone() {
+            Some(forecast) => Some(
+                ledger
+                    .outlook(&forecast)
+                    .map_err(|e| bad(format!("forecast: {e}")))?,
+            ),
+            None => None,
+        };
+        if let Some(outlook) = &mut outlook {
             for r in &file.forecast {
                 let g = outlook
                     .groups
@@ -732,13 +724,7 @@ impl Ledger {
                     .get_mut(r.node as usize)
                     .ok_or_else(|| bad(format!("forecast node {}", r.node)))?;
                 left.supply = r.supply;
-                for (j, tier, value) in ledger.forecast_pairs(&g.wanted) {
-                    let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
-                    arcs.push((r.node, j, value, flow));
-                    tiers.push(tier);
-                }
             }
-            ledger.outlook = Some(outlook);
         }
         let rights: Vec<RightPart> = (0..m as u32)
             .map(|j| RightPart {
@@ -751,15 +737,48 @@ impl Ledger {
                 alive: ledger.roster.get(j).is_some(),
             })
             .collect();
-        let live = LiveFlow::rebuild(
-            policy_bonus(&ledger.policy),
-            &lefts,
-            &rights,
-            &arcs,
-            file.free_left,
-            file.free_right,
-        )
-        .map_err(|e| bad(format!("dispatch fails its proof: {e}")))?;
+        let mut build = Rebuild::new(policy_bonus(&ledger.policy), &lefts, &rights);
+        // Sized by the hint if it is plausible (at most every pair) and the memory is there.
+        let pairs = (n as u64).saturating_mul(m as u64);
+        let hint = usize::try_from(file.arcs.min(pairs)).unwrap_or(0);
+        build.reserve(hint);
+        let mut tiers = Vec::new();
+        let _ = tiers.try_reserve_exact(hint);
+        let proof = |e| bad(format!("dispatch fails its proof: {e}"));
+        // The arcs: the pairs that may still serve each listed order, found for orders of one
+        // area and category together (they share their candidates), offers as flows.
+        nodes.sort_unstable_by_key(|l| (l.key, l.order));
+        let (roster, policy, orders) = (&ledger.roster, &ledger.policy, &ledger.orders[..]);
+        let areas = ledger.instance.areas();
+        std::thread::scope(|scope| {
+            // One thread finds the arcs, this one builds the network from them.
+            let (send, receive) = std::sync::mpsc::sync_channel(4);
+            let pins = &pins[..];
+            let nodes = &nodes[..];
+            scope.spawn(move || find_arcs(roster, policy, areas, orders, nodes, pins, &send));
+            for chunk in receive {
+                for (node, j, value, flow, tier) in chunk {
+                    build.arc(node, j, value, flow).map_err(proof)?;
+                    tiers.push(tier);
+                }
+            }
+            Ok::<(), SnapshotError>(())
+        })?;
+        // The forecast's pairs found again, their reservations as flows.
+        if let Some(outlook) = &outlook {
+            for r in &file.forecast {
+                let wanted = &outlook.groups[r.group].wanted;
+                for (j, tier, value) in ledger.forecast_pairs(wanted) {
+                    let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
+                    build.arc(r.node, j, value, flow).map_err(proof)?;
+                    tiers.push(tier);
+                }
+            }
+        }
+        ledger.outlook = outlook;
+        let live = build
+            .finish(file.free_left, file.free_right)
+            .map_err(proof)?;
         ledger.live = live;
         // The forecast's reservations keep no bonus: the saved prices are optimal without it
         // (π_left − π_right = value on every arc with flow), so the repair changes nothing.
@@ -789,6 +808,63 @@ impl Ledger {
         ledger.tiers = tiers;
         Ok(ledger)
     }
+}
+
+/// A listed order with a node, as its arcs are found again.
+struct Listed {
+    /// Its (area, category) group.
+    key: (u32, u32),
+    order: usize,
+    node: u32,
+    /// Its range of the pins: (resource, `None` if it may no longer get the order, else its
+    /// offer's units).
+    pins: Range<u32>,
+}
+
+/// An arc found again: (left node, right node, value, flow, tier).
+type FoundArc = (u32, u32, i64, i64, Level);
+
+/// Finds the arcs of `listed` (sorted by group) and sends them in chunks, in that order: the
+/// pairs that may serve each order, found for the orders of one area and category together
+/// (they share their candidates), without the resources its pins exclude, its offers as
+/// flows.
+fn find_arcs(
+    roster: &Roster,
+    policy: &Policy,
+    areas: &Areas,
+    orders: &[Option<Order>],
+    listed: &[Listed],
+    pins: &[(u32, Option<i64>)],
+    send: &SyncSender<Vec<FoundArc>>,
+) {
+    const CHUNK: usize = 1 << 14;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut group: Option<((u32, u32), Vec<Candidate>)> = None;
+    for l in listed {
+        let Some(o) = &orders[l.order] else { continue };
+        if group.as_ref().map(|c| c.0) != Some(l.key) {
+            let candidates = roster.candidates(&o.wanted, areas);
+            group = Some((l.key, roster.group(&candidates, &o.wanted, areas)));
+        }
+        let among = group.as_ref().map_or(&[][..], |c| &c.1[..]);
+        let pins = &pins[l.pins.start as usize..l.pins.end as usize];
+        let node = l.node;
+        for (j, tier, value) in roster.pairs_in_group(among, &o.wanted, policy) {
+            let flow = match pins.iter().find(|p| p.0 == j) {
+                Some((_, None)) => continue,
+                Some((_, Some(q))) => *q,
+                None => 0,
+            };
+            chunk.push((node, j, value, flow, tier));
+        }
+        if chunk.len() >= CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+            if send.send(full).is_err() {
+                return; // the builder stopped at an error
+            }
+        }
+    }
+    let _ = send.send(chunk);
 }
 
 fn policy_bonus(p: &Policy) -> i64 {

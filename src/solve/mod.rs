@@ -16,7 +16,7 @@ mod reduce;
 pub use network::{verify, Duals, Network};
 
 pub use flow::FlowSolver;
-pub(crate) use live::{LeftPart, LiveFlow, RightPart, MAX_SUPPLY};
+pub(crate) use live::{LeftPart, LiveFlow, Rebuild, RightPart, MAX_SUPPLY};
 pub use live::{LiveError, ProofError};
 pub use lp::{LpBackend, LpSolver};
 

@@ -26,18 +26,20 @@
 //!
 //! Ties are broken by node indices only (never by arc numbers or list order), so two networks
 //! with the same nodes, arcs, flows and potentials make the same repairs however their arcs
-//! are numbered: a network rebuilt from a snapshot ([`LiveFlow::rebuild`]) behaves as the one
+//! are numbered: a network rebuilt from a snapshot ([`Rebuild`]) behaves as the one
 //! that was saved.
 
 mod batch;
 mod cold;
 mod journal;
+mod rebuild;
 mod repair;
 mod search;
 #[cfg(test)]
 mod tests;
 mod verify;
 
+pub use rebuild::{LeftPart, Rebuild, RightPart};
 pub use repair::LiveError;
 pub use verify::ProofError;
 
@@ -164,27 +166,6 @@ enum Node {
     Left(u32),
     Right(u32),
     Out,
-}
-
-/// One left node of a network to [`LiveFlow::rebuild`]: its supply and potential (a free
-/// node has supply 0 and no arcs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeftPart {
-    /// Supply.
-    pub supply: i64,
-    /// Potential.
-    pub potential: i64,
-}
-
-/// One right node of a network to [`LiveFlow::rebuild`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RightPart {
-    /// Capacity.
-    pub capacity: i64,
-    /// Potential.
-    pub potential: i64,
-    /// Whether it is in the network.
-    pub alive: bool,
 }
 
 /// An optimal flow that follows changes to its network.
@@ -325,139 +306,6 @@ impl LiveFlow {
         live
     }
 
-    /// A network from its parts, as [`LiveFlow::snapshot_parts`] and the caller's records give
-    /// them: nodes by index (with their potentials), the free node slots (most recently freed
-    /// last), and the arcs `(left, right, value, flow)`, grouped by left node with right nodes
-    /// ascending, each carrying its flow as bonus units (as the ledger keeps them between
-    /// commands). Arc numbers are new. The proof of optimality is checked as the network is
-    /// built, in `O(arcs + nodes)`.
-    ///
-    /// # Errors
-    /// The first violation of the proof (or of the shape asked for): parts that were not saved
-    /// from an optimal network.
-    pub fn rebuild(
-        bonus: i64,
-        lefts: &[LeftPart],
-        rights: &[RightPart],
-        arcs: &[(u32, u32, i64, i64)],
-        free_left: Vec<u32>,
-        free_right: Vec<u32>,
-    ) -> Result<LiveFlow, ProofError> {
-        let (n, m) = (lefts.len(), rights.len());
-        let (mut degree, mut left_degree) = (vec![0usize; m], vec![0usize; n]);
-        for (a, &(i, j, _, flow)) in arcs.iter().enumerate() {
-            if i as usize >= n || j as usize >= m || !(0..=MAX_SUPPLY).contains(&flow) {
-                return Err(ProofError::Negative(a));
-            }
-            degree[j as usize] += 1;
-            left_degree[i as usize] += 1;
-        }
-        let mut live = LiveFlow::empty(bonus);
-        live.right = rights
-            .iter()
-            .zip(&degree)
-            .map(|(r, &d)| Right {
-                capacity: r.capacity,
-                potential: r.potential,
-                alive: r.alive,
-                into: Vec::with_capacity(d),
-                ..Right::default()
-            })
-            .collect();
-        live.left = lefts
-            .iter()
-            .map(|l| Left {
-                supply: l.supply,
-                alive: true,
-                ..Left::default()
-            })
-            .collect();
-        live.left_potential = lefts.iter().map(|l| l.potential).collect();
-        live.left_arcs = left_degree.into_iter().map(Vec::with_capacity).collect();
-        live.arcs.reserve_exact(arcs.len());
-        let b = i128::from(bonus);
-        for &(i, j, value, flow) in arcs {
-            let a = live.arcs.len() as u32;
-            // The arc's reduced costs, with its units equal to its flow.
-            let d = i128::from(live.left_potential[i as usize])
-                - i128::from(live.right[j as usize].potential);
-            let v = i128::from(value);
-            if d < v || (flow > 0 && d > v + b) {
-                return Err(ProofError::ArcPrice(a as usize));
-            }
-            let list = &mut live.left_arcs[i as usize];
-            if list
-                .last()
-                .is_some_and(|&x| live.arcs[x as usize].right >= j)
-            {
-                return Err(ProofError::LeftLists(i as usize));
-            }
-            list.push(a);
-            live.left[i as usize].inflow += flow;
-            let r = &mut live.right[j as usize];
-            let flowing_slot = if flow > 0 {
-                r.flowing.push(a);
-                r.outflow += flow;
-                r.flowing.len() as u32 - 1
-            } else {
-                NONE
-            };
-            r.into.push(Entry {
-                left: i,
-                arc: a,
-                value,
-            });
-            live.arcs.push(LiveArc {
-                value,
-                left: i,
-                right: j,
-                flow: narrow(flow),
-                units: narrow(flow),
-                slot: r.into.len() as u32 - 1,
-                flowing_slot,
-                live: true,
-                changed: false,
-                saved: false,
-                in_bonus: false,
-            });
-        }
-        for (i, l) in live.left.iter().enumerate() {
-            let p = live.left_potential[i];
-            if l.inflow > l.supply || l.supply > MAX_SUPPLY {
-                return Err(ProofError::LeftBalance(i));
-            }
-            if (l.inflow < l.supply && p > 0) || (l.inflow > 0 && p < 0) {
-                return Err(ProofError::LeftPrice(i));
-            }
-        }
-        for (j, r) in live.right.iter().enumerate() {
-            if r.outflow > r.capacity || (!r.alive && (r.capacity != 0 || !r.into.is_empty())) {
-                return Err(ProofError::RightBalance(j));
-            }
-            if (r.outflow < r.capacity && r.potential < 0) || (r.outflow > 0 && r.potential > 0) {
-                return Err(ProofError::RightPrice(j));
-            }
-        }
-        for &i in &free_left {
-            let empty = live.left_arcs.get(i as usize).is_some_and(Vec::is_empty);
-            match live.left.get_mut(i as usize) {
-                Some(l) if l.alive && l.supply == 0 && empty => l.alive = false,
-                _ => return Err(ProofError::FreeSlot(i as usize)),
-            }
-        }
-        for &j in &free_right {
-            if live.right.get(j as usize).map_or(true, |r| r.alive) {
-                return Err(ProofError::FreeSlot(j as usize));
-            }
-        }
-        live.free_left = free_left;
-        live.free_right = free_right;
-        live.search.left.grow(live.left.len());
-        live.search.right.grow(live.right.len());
-        live.commit();
-        Ok(live)
-    }
-
     /// Whether left node `i` is in the network.
     #[cfg(test)]
     pub fn left_alive(&self, i: u32) -> bool {
@@ -531,7 +379,7 @@ impl LiveFlow {
     }
 
     /// What a snapshot needs beyond the arcs: every node's potential and the free node slots
-    /// (as [`LiveFlow::rebuild`] takes them back). Call between transactions.
+    /// (as [`Rebuild`] takes them back). Call between transactions.
     pub fn snapshot_parts(&self) -> (Vec<LeftPart>, Vec<RightPart>, &[u32], &[u32]) {
         let lefts = self
             .left
@@ -552,6 +400,11 @@ impl LiveFlow {
             })
             .collect();
         (lefts, rights, &self.free_left, &self.free_right)
+    }
+
+    /// Number of live arcs (between transactions).
+    pub fn live_arcs(&self) -> usize {
+        self.arcs.len() - self.free_arcs.len()
     }
 
     /// `Σ value · flow + bonus · Σ min(flow, units)` over live arcs.

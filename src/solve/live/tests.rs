@@ -3,7 +3,7 @@
 //! problem; a cold re-solve must agree; a rolled-back transaction must leave no trace; a
 //! network rebuilt from its parts with other arc numbers must make the same repairs.
 
-use super::{LeftPart, LiveError, LiveFlow, RightPart};
+use super::{LeftPart, LiveError, LiveFlow, ProofError, Rebuild, RightPart};
 use crate::generate::Rng;
 use crate::solve::{FlowSolver, Network, Solver};
 use proptest::prelude::*;
@@ -217,6 +217,22 @@ fn canonical(live: &LiveFlow) -> String {
 
 /// `live` rebuilt from its parts with its arcs numbered anew (its left nodes taken in a
 /// shuffled order).
+/// A network rebuilt from these parts, arcs `(left, right, value, flow)`.
+fn rebuild(
+    bonus: i64,
+    lefts: &[LeftPart],
+    rights: &[RightPart],
+    arcs: &[(u32, u32, i64, i64)],
+    free_left: Vec<u32>,
+    free_right: Vec<u32>,
+) -> Result<LiveFlow, ProofError> {
+    let mut b = Rebuild::new(bonus, lefts, rights);
+    for &(i, j, value, flow) in arcs {
+        b.arc(i, j, value, flow)?;
+    }
+    b.finish(free_left, free_right)
+}
+
 fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
     let mut order: Vec<u32> = (0..live.lefts() as u32).collect();
     for k in (1..order.len()).rev() {
@@ -228,7 +244,7 @@ fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
         .map(|a| (a.left, a.right, a.value, a.flow()))
         .collect();
     let (lefts, rights, fl, fr) = live.snapshot_parts();
-    let copy = LiveFlow::rebuild(
+    let copy = rebuild(
         live.bonus(),
         &lefts,
         &rights,
@@ -439,6 +455,6 @@ fn rebuild_refuses_parts_that_are_not_optimal() {
         potential: 0,
         alive: true,
     }];
-    let err = LiveFlow::rebuild(0, &lefts, &rights, &[(0, 0, 10, 1)], vec![], vec![]).unwrap_err();
+    let err = rebuild(0, &lefts, &rights, &[(0, 0, 10, 1)], vec![], vec![]).unwrap_err();
     assert_eq!(err.code(), "arc_price");
 }

@@ -1,0 +1,203 @@
+//! A live network rebuilt from saved parts (a snapshot's), its proof of optimality checked
+//! as it is built, in `O(arcs + nodes)`.
+
+use super::{narrow, Entry, Left, LiveArc, LiveFlow, ProofError, Right, MAX_SUPPLY, NONE};
+
+/// One left node of a network to [`Rebuild`]: its supply and potential (a free node has
+/// supply 0 and no arcs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftPart {
+    /// Supply.
+    pub supply: i64,
+    /// Potential.
+    pub potential: i64,
+}
+
+/// One right node of a network to [`Rebuild`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RightPart {
+    /// Capacity.
+    pub capacity: i64,
+    /// Potential.
+    pub potential: i64,
+    /// Whether it is in the network.
+    pub alive: bool,
+}
+
+/// A [`LiveFlow`] rebuilt from its parts, as [`LiveFlow::snapshot_parts`] and the caller's
+/// records give them: the nodes by index with their potentials ([`Rebuild::new`]), then the
+/// arcs one by one ([`Rebuild::arc`]), then the free node slots ([`Rebuild::finish`]). Arc
+/// numbers are new, in the order the arcs came. The arcs are taken one at a time so that a
+/// caller that finds them again (millions, in a district ledger) never lists them twice.
+#[derive(Debug)]
+pub struct Rebuild {
+    live: LiveFlow,
+    /// Arcs into each right node, and out of each left node, so far.
+    degree: Vec<u32>,
+    left_degree: Vec<u32>,
+    /// The right node of each left node's last arc (`NONE` before its first).
+    last_right: Vec<u32>,
+}
+
+impl Rebuild {
+    /// Starts a network of these nodes and `bonus` per bonus unit, with no arcs.
+    pub fn new(bonus: i64, lefts: &[LeftPart], rights: &[RightPart]) -> Rebuild {
+        let mut live = LiveFlow::empty(bonus);
+        live.right = rights
+            .iter()
+            .map(|r| Right {
+                capacity: r.capacity,
+                potential: r.potential,
+                alive: r.alive,
+                ..Right::default()
+            })
+            .collect();
+        live.left = lefts
+            .iter()
+            .map(|l| Left {
+                supply: l.supply,
+                alive: true,
+                ..Left::default()
+            })
+            .collect();
+        live.left_potential = lefts.iter().map(|l| l.potential).collect();
+        Rebuild {
+            live,
+            degree: vec![0; rights.len()],
+            left_degree: vec![0; lefts.len()],
+            last_right: vec![NONE; lefts.len()],
+        }
+    }
+
+    /// Makes room for `arcs` arcs in one allocation, if the memory is there (otherwise the
+    /// arcs still come in, in steps).
+    pub fn reserve(&mut self, arcs: usize) {
+        let _ = self.live.arcs.try_reserve_exact(arcs);
+    }
+
+    /// Adds the arc `left → right` worth `value` per unit, carrying `flow` units, each also a
+    /// bonus unit (as the ledger keeps its offers between commands). A left node's arcs must
+    /// come with their right nodes ascending.
+    ///
+    /// # Errors
+    /// The arc breaks the proof (its reduced costs) or the shape asked for.
+    pub fn arc(&mut self, left: u32, right: u32, value: i64, flow: i64) -> Result<(), ProofError> {
+        let a = self.live.arcs.len();
+        let (i, j) = (left as usize, right as usize);
+        if i >= self.live.left.len()
+            || j >= self.live.right.len()
+            || !(0..=MAX_SUPPLY).contains(&flow)
+        {
+            return Err(ProofError::Negative(a));
+        }
+        let d = i128::from(self.live.left_potential[i]) - i128::from(self.live.right[j].potential);
+        let v = i128::from(value);
+        if d < v || (flow > 0 && d > v + i128::from(self.live.bonus)) {
+            return Err(ProofError::ArcPrice(a));
+        }
+        if self.last_right[i] != NONE && self.last_right[i] >= right {
+            return Err(ProofError::LeftLists(i));
+        }
+        self.last_right[i] = right;
+        self.left_degree[i] += 1;
+        self.live.left[i].inflow += flow;
+        let r = &mut self.live.right[j];
+        r.outflow += flow;
+        let flowing_slot = if flow > 0 {
+            r.flowing.push(a as u32);
+            r.flowing.len() as u32 - 1
+        } else {
+            NONE
+        };
+        // Its place in the right node's list, filled by `finish`.
+        let slot = self.degree[j];
+        self.degree[j] += 1;
+        self.live.arcs.push(LiveArc {
+            value,
+            left,
+            right,
+            flow: narrow(flow),
+            units: narrow(flow),
+            slot,
+            flowing_slot,
+            live: true,
+            changed: false,
+            saved: false,
+            in_bonus: false,
+        });
+        Ok(())
+    }
+
+    /// The network, once its node balances and prices pass the proof and `free_left` and
+    /// `free_right` (the free node slots, most recently freed last) are free indeed.
+    ///
+    /// # Errors
+    /// The first violation of the proof: parts that were not saved from an optimal network.
+    pub fn finish(self, free_left: Vec<u32>, free_right: Vec<u32>) -> Result<LiveFlow, ProofError> {
+        let Rebuild {
+            mut live,
+            degree,
+            left_degree,
+            ..
+        } = self;
+        for (l, (i, p)) in live.left.iter().zip(live.left_potential.iter().enumerate()) {
+            if l.inflow > l.supply || l.supply > MAX_SUPPLY {
+                return Err(ProofError::LeftBalance(i));
+            }
+            if (l.inflow < l.supply && *p > 0) || (l.inflow > 0 && *p < 0) {
+                return Err(ProofError::LeftPrice(i));
+            }
+        }
+        for (j, (r, &d)) in live.right.iter().zip(&degree).enumerate() {
+            if r.outflow > r.capacity || (!r.alive && (r.capacity != 0 || d != 0)) {
+                return Err(ProofError::RightBalance(j));
+            }
+            if (r.outflow < r.capacity && r.potential < 0) || (r.outflow > 0 && r.potential > 0) {
+                return Err(ProofError::RightPrice(j));
+            }
+        }
+        // The lists, each allocated once at its size and filled in arc order: the right
+        // nodes' on a second thread, the left nodes' on this one.
+        live.arcs.shrink_to_fit();
+        for (r, d) in live.right.iter_mut().zip(degree) {
+            r.into = Vec::with_capacity(d as usize);
+        }
+        live.left_arcs = left_degree
+            .into_iter()
+            .map(|d| Vec::with_capacity(d as usize))
+            .collect();
+        let (arcs, right, left_arcs) = (&live.arcs, &mut live.right, &mut live.left_arcs);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for (a, arc) in arcs.iter().enumerate() {
+                    right[arc.right as usize].into.push(Entry {
+                        left: arc.left,
+                        arc: a as u32,
+                        value: arc.value,
+                    });
+                }
+            });
+            for (a, arc) in arcs.iter().enumerate() {
+                left_arcs[arc.left as usize].push(a as u32);
+            }
+        });
+        for &i in &free_left {
+            let empty = live.left_arcs.get(i as usize).is_some_and(Vec::is_empty);
+            match live.left.get_mut(i as usize) {
+                Some(l) if l.alive && l.supply == 0 && empty => l.alive = false,
+                _ => return Err(ProofError::FreeSlot(i as usize)),
+            }
+        }
+        for &j in &free_right {
+            if live.right.get(j as usize).map_or(true, |r| r.alive) {
+                return Err(ProofError::FreeSlot(j as usize));
+            }
+        }
+        live.free_left = free_left;
+        live.free_right = free_right;
+        live.search.left.grow(live.left.len());
+        live.search.right.grow(live.right.len());
+        live.commit();
+        Ok(live)
+    }
+}
