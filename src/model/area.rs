@@ -4,6 +4,7 @@
 //! within `s`?" and "at which level do `a` and `b` meet?" are answered in constant time.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A level of the area hierarchy, from the top (`City`) down to the `Grid`.
@@ -99,13 +100,23 @@ pub struct Area {
 /// assert_eq!(areas.tier(a, b), Level::Street);
 /// assert!(areas.within(a, areas.find("CY").unwrap()));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Areas {
     areas: Vec<Area>,
     /// `chain[a][l]`: the ancestor of `a` (or `a` itself) at level `l`.
     chain: Vec<[Option<AreaIdx>; 5]>,
-    /// Indices sorted by id, for lookups.
-    by_id: Vec<AreaIdx>,
+    /// Indices by id, for lookups (every need and resource looks its areas up). Left out of
+    /// `Debug`, whose text must not depend on hashing order.
+    by_id: HashMap<String, AreaIdx>,
+}
+
+impl fmt::Debug for Areas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Areas")
+            .field("areas", &self.areas)
+            .field("chain", &self.chain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Areas {
@@ -150,13 +161,11 @@ impl Areas {
             }
             chain[a][area.level.index()] = Some(AreaIdx(a as u32));
         }
-        let mut by_id: Vec<AreaIdx> = (0..n as u32).map(AreaIdx).collect();
-        by_id.sort_by(|&x, &y| areas[x.get()].id.cmp(&areas[y.get()].id));
-        if by_id
-            .windows(2)
-            .any(|w| areas[w[0].get()].id == areas[w[1].get()].id)
-        {
-            return None;
+        let mut by_id = HashMap::with_capacity(n);
+        for (a, area) in areas.iter().enumerate() {
+            if by_id.insert(area.id.clone(), AreaIdx(a as u32)).is_some() {
+                return None;
+            }
         }
         Some(Areas {
             areas,
@@ -190,10 +199,7 @@ impl Areas {
 
     /// Looks an area up by its external id.
     pub fn find(&self, id: &str) -> Option<AreaIdx> {
-        self.by_id
-            .binary_search_by(|&a| self.areas[a.get()].id.as_str().cmp(id))
-            .ok()
-            .map(|k| self.by_id[k])
+        self.by_id.get(id).copied()
     }
 
     /// The ancestor of `a` at `level` (`a` itself at its own level), if any.

@@ -94,9 +94,6 @@ struct File {
     /// By left node.
     left_potential: Vec<i64>,
     free_left: Vec<u32>,
-    /// How many arcs the live network had: restore's first allocation (a hint, not trusted).
-    #[serde(default)]
-    arcs: u64,
     /// The working set, in posting order.
     orders: Vec<OrderRecord>,
     /// Finished orders: [id, state], by id.
@@ -312,7 +309,6 @@ impl Ledger {
             next_serial: self.next_serial,
             outstanding: self.outstanding,
             searches: self.live.searches(),
-            arcs: self.live.live_arcs() as u64,
             policy: PolicyRecord {
                 priority_value: p.priority_value,
                 vulnerable_bonus: p.vulnerable_bonus,
@@ -610,7 +606,9 @@ impl Ledger {
         for (i, p) in file.left_potential.iter().enumerate() {
             lefts[i].potential = *p;
         }
-        let (mut nodes, mut pins, mut offered) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut nodes, mut pins, mut offered, mut lapsed) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut rating, mut ends, mut lapses) = (Vec::new(), Vec::new(), Vec::new());
         let (mut ids, mut serials, mut places, mut offers) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for k in 0..ledger.orders.len() {
@@ -621,7 +619,7 @@ impl Ledger {
                 return Err(bad(format!("order {:?} twice", o.id)));
             }
             if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
-                ledger.rating.insert((at, o.serial));
+                rating.push((at, o.serial));
             }
             offered.clear();
             for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
@@ -634,19 +632,25 @@ impl Ledger {
                 }
                 offered.push((j, t.quantity));
             }
-            if o.state == OrderState::Listed {
+            let listed = o.state == OrderState::Listed;
+            if listed {
                 for (a, c) in Roster::places(&o.wanted, ledger.instance.areas()) {
                     places.push((a, c, o.serial));
                 }
                 if let Some(end) = o.window_end() {
-                    ledger.ends.insert((end, o.serial));
+                    ends.push((end, o.serial));
                 }
-                for (res, until) in &o.lapsed {
-                    let j = ledger
-                        .roster
-                        .find(res)
-                        .ok_or_else(|| bad(format!("lapse of {res:?}")))?;
-                    ledger.lapses.insert((*until, o.serial, j));
+            }
+            lapsed.clear();
+            for (res, until) in &o.lapsed {
+                match ledger.roster.find(res) {
+                    Some(j) if listed => {
+                        lapses.push((*until, o.serial, j));
+                        lapsed.push(j);
+                    }
+                    Some(j) => lapsed.push(j),
+                    None if listed => return Err(bad(format!("lapse of {res:?}"))),
+                    None => {}
                 }
             }
             match o.node {
@@ -655,20 +659,14 @@ impl Ledger {
                     // What the order says of single resources: those it may no longer get
                     // (first, so that they win), then its offers.
                     let from = pins.len() as u32;
-                    let gone = o
-                        .excluded
-                        .iter()
-                        .chain(
-                            o.tickets
-                                .iter()
-                                .filter(|t| t.state != TicketState::Offered)
-                                .map(|t| &t.resource),
-                        )
-                        .chain(o.lapsed.keys());
-                    pins.extend(
-                        gone.filter_map(|id| ledger.roster.find(id))
-                            .map(|j| (j, None)),
+                    let gone = o.excluded.iter().chain(
+                        o.tickets
+                            .iter()
+                            .filter(|t| t.state != TicketState::Offered)
+                            .map(|t| &t.resource),
                     );
+                    let gone = gone.filter_map(|id| ledger.roster.find(id));
+                    pins.extend(gone.chain(lapsed.iter().copied()).map(|j| (j, None)));
                     pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
                     nodes.push(Listed {
                         key: Roster::group_key(&o.wanted),
@@ -692,6 +690,9 @@ impl Ledger {
         }
         ledger.places = places.into_iter().collect();
         ledger.offers = offers.into_iter().collect();
+        ledger.rating = rating.into_iter().collect();
+        ledger.ends = ends.into_iter().collect();
+        ledger.lapses = lapses.into_iter().collect();
         // Time: resources whose window ended before the last command get no offers; the
         // deadlines of listed orders under the policy in force.
         for j in 0..m as u32 {
@@ -738,12 +739,7 @@ impl Ledger {
             })
             .collect();
         let mut build = Rebuild::new(policy_bonus(&ledger.policy), &lefts, &rights);
-        // Sized by the hint if it is plausible (at most every pair) and the memory is there.
-        let pairs = (n as u64).saturating_mul(m as u64);
-        let hint = usize::try_from(file.arcs.min(pairs)).unwrap_or(0);
-        build.reserve(hint);
         let mut tiers = Vec::new();
-        let _ = tiers.try_reserve_exact(hint);
         let proof = |e| bad(format!("dispatch fails its proof: {e}"));
         // The arcs: the pairs that may still serve each listed order, found for orders of one
         // area and category together (they share their candidates), offers as flows.

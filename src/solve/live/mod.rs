@@ -402,11 +402,6 @@ impl LiveFlow {
         (lefts, rights, &self.free_left, &self.free_right)
     }
 
-    /// Number of live arcs (between transactions).
-    pub fn live_arcs(&self) -> usize {
-        self.arcs.len() - self.free_arcs.len()
-    }
-
     /// `Σ value · flow + bonus · Σ min(flow, units)` over live arcs.
     pub fn objective(&self) -> i64 {
         self.arcs

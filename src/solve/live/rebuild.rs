@@ -32,15 +32,17 @@ pub struct RightPart {
 #[derive(Debug)]
 pub struct Rebuild {
     live: LiveFlow,
-    /// Arcs into each right node, and out of each left node, so far.
+    /// Arcs into each right node, those of them with flow, and arcs out of each left node,
+    /// so far.
     degree: Vec<u32>,
+    flowing: Vec<u32>,
     left_degree: Vec<u32>,
     /// The right node of each left node's last arc (`NONE` before its first).
     last_right: Vec<u32>,
 }
 
 impl Rebuild {
-    /// Starts a network of these nodes and `bonus` per bonus unit, with no arcs.
+    /// Starts a network of these nodes and `bonus` per bonus unit, with no arcs yet.
     pub fn new(bonus: i64, lefts: &[LeftPart], rights: &[RightPart]) -> Rebuild {
         let mut live = LiveFlow::empty(bonus);
         live.right = rights
@@ -64,15 +66,10 @@ impl Rebuild {
         Rebuild {
             live,
             degree: vec![0; rights.len()],
+            flowing: vec![0; rights.len()],
             left_degree: vec![0; lefts.len()],
             last_right: vec![NONE; lefts.len()],
         }
-    }
-
-    /// Makes room for `arcs` arcs in one allocation, if the memory is there (otherwise the
-    /// arcs still come in, in steps).
-    pub fn reserve(&mut self, arcs: usize) {
-        let _ = self.live.arcs.try_reserve_exact(arcs);
     }
 
     /// Adds the arc `left → right` worth `value` per unit, carrying `flow` units, each also a
@@ -101,15 +98,14 @@ impl Rebuild {
         self.last_right[i] = right;
         self.left_degree[i] += 1;
         self.live.left[i].inflow += flow;
-        let r = &mut self.live.right[j];
-        r.outflow += flow;
+        self.live.right[j].outflow += flow;
+        // Its places in the right node's lists, filled by `finish`.
         let flowing_slot = if flow > 0 {
-            r.flowing.push(a as u32);
-            r.flowing.len() as u32 - 1
+            self.flowing[j] += 1;
+            self.flowing[j] - 1
         } else {
             NONE
         };
-        // Its place in the right node's list, filled by `finish`.
         let slot = self.degree[j];
         self.degree[j] += 1;
         self.live.arcs.push(LiveArc {
@@ -137,6 +133,7 @@ impl Rebuild {
         let Rebuild {
             mut live,
             degree,
+            flowing,
             left_degree,
             ..
         } = self;
@@ -159,8 +156,9 @@ impl Rebuild {
         // The lists, each allocated once at its size and filled in arc order: the right
         // nodes' on a second thread, the left nodes' on this one.
         live.arcs.shrink_to_fit();
-        for (r, d) in live.right.iter_mut().zip(degree) {
+        for ((r, d), f) in live.right.iter_mut().zip(degree).zip(flowing) {
             r.into = Vec::with_capacity(d as usize);
+            r.flowing = Vec::with_capacity(f as usize);
         }
         live.left_arcs = left_degree
             .into_iter()
@@ -170,11 +168,15 @@ impl Rebuild {
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 for (a, arc) in arcs.iter().enumerate() {
-                    right[arc.right as usize].into.push(Entry {
+                    let r = &mut right[arc.right as usize];
+                    r.into.push(Entry {
                         left: arc.left,
                         arc: a as u32,
                         value: arc.value,
                     });
+                    if arc.flow > 0 {
+                        r.flowing.push(a as u32);
+                    }
                 }
             });
             for (a, arc) in arcs.iter().enumerate() {
