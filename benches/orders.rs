@@ -14,12 +14,14 @@
 //!
 //! `year` simulates a year of a district (about 1.2 million orders) through the ledger, as a
 //! service would drive it, and prints per month the working set, command latency, tick and
-//! summary times, and the peak resident memory. It runs only when asked for.
+//! summary times, and the peak resident memory. It runs only when asked for, as does `restart`:
+//! a district ledger's snapshot restored in a new process, as a service restarts.
 //!
 //! ```text
 //! cargo bench --bench orders
 //! cargo bench --bench orders -- district
 //! cargo bench --bench orders -- year
+//! cargo bench --bench orders -- restart
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -282,6 +284,14 @@ fn orders(c: &mut Criterion) {
         year();
         return;
     }
+    if filters.iter().any(|f| f == "restart-child") {
+        restart_child();
+        return;
+    }
+    if filters.iter().any(|f| f == "restart") {
+        restart();
+        return;
+    }
     for (name, shape) in [("street", Shape::street()), ("district", Shape::district())] {
         let scales: Vec<&String> = filters.iter().filter(|f| *f != "cold").collect();
         if !scales.is_empty() && !scales.iter().any(|f| name.contains(f.as_str())) {
@@ -449,8 +459,11 @@ fn orders(c: &mut Criterion) {
         let start = Instant::now();
         let snapshot = ledger.snapshot();
         let written = start.elapsed();
+        // As at a restart: the ledger is gone and the instance read before the clock starts.
+        drop(ledger);
+        let fresh = instance(&shape);
         let start = Instant::now();
-        let restored = match Ledger::restore(instance(&shape), Rules::default(), &snapshot) {
+        let restored = match Ledger::restore(fresh, Rules::default(), &snapshot) {
             Ok(l) => l,
             Err(e) => panic!("restore: {e}"),
         };
@@ -458,12 +471,12 @@ fn orders(c: &mut Criterion) {
         assert_eq!(restored.snapshot(), snapshot);
         eprintln!(
             "orders/{name}/snapshot: {:.1} MiB written in {:.0} ms, restored in {:.0} ms \
-             (instance read apart)",
+             (the instance read apart)",
             snapshot.len() as f64 / (1 << 20) as f64,
             ms(written),
             ms(restore)
         );
-        drop((restored, snapshot, ledger));
+        drop((restored, snapshot));
         durable(name, &shape, SyncMode::EveryCommand, 400);
         durable(name, &shape, SyncMode::Group, 4000);
     }
@@ -799,6 +812,75 @@ fn year() {
         ms(restore),
         memory().1
     );
+}
+
+/// Restarts of a district ledger: its snapshot, as it starts and after the tick a day later
+/// that expires its offers, each restored three times in a new process (as a service restarts,
+/// with a heap of its own), the instance read before the clock starts.
+fn restart() {
+    let dir = std::env::temp_dir().join(format!("duijie-restart-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        panic!("{}: {e}", dir.display());
+    }
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        if let Err(e) = std::fs::write(&path, text) {
+            panic!("{}: {e}", path.display());
+        }
+        path
+    };
+    let mut ledger = ledger(&Shape::district());
+    let start = write("start.json", ledger.snapshot());
+    for at in [AT, "2026-12-02T09:00:00"] {
+        if let Err(e) = ledger.apply(Command::new(at, "clock", Action::Tick)) {
+            panic!("tick: {e}");
+        }
+    }
+    let ticked = write("ticked.json", ledger.snapshot());
+    drop(ledger);
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => panic!("this bench's path: {e}"),
+    };
+    for (name, path) in [("at its start", start), ("after a day's tick", ticked)] {
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let times: Vec<String> = (0..3)
+            .map(|_| {
+                let child = std::process::Command::new(&exe)
+                    .args(["--bench", "restart-child"])
+                    .env("DUIJIE_RESTART", &path)
+                    .output();
+                match child {
+                    Ok(out) if out.status.success() => {
+                        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+                    }
+                    Ok(out) => panic!("restart: {}", String::from_utf8_lossy(&out.stderr)),
+                    Err(e) => panic!("restart: {e}"),
+                }
+            })
+            .collect();
+        eprintln!(
+            "orders/district/restart {name}: {:.1} MiB snapshot restored in {} ms (new process each)",
+            size as f64 / (1 << 20) as f64,
+            times.join(", ")
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One restart: restores the snapshot at `$DUIJIE_RESTART` and prints the milliseconds it took.
+fn restart_child() {
+    let path = std::env::var("DUIJIE_RESTART").unwrap_or_default();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => panic!("{path}: {e}"),
+    };
+    let fresh = instance(&Shape::district());
+    let start = Instant::now();
+    if let Err(e) = Ledger::restore(fresh, Rules::default(), &text) {
+        panic!("restore: {e}");
+    }
+    println!("{:.0}", ms(start.elapsed()));
 }
 
 criterion_group!(benches, orders);
