@@ -877,10 +877,12 @@ fn restart_child() {
     };
     let fresh = instance(&Shape::district());
     let start = Instant::now();
-    if let Err(e) = Ledger::restore(fresh, Rules::default(), &text) {
+    let restored = Ledger::restore(fresh, Rules::default(), &text);
+    let time = start.elapsed();
+    if let Err(e) = restored {
         panic!("restore: {e}");
     }
-    println!("{:.0}", ms(start.elapsed()));
+    println!("{:.0}", ms(time));
 }
 
 criterion_group!(benches, orders);

@@ -22,11 +22,11 @@ use crate::model::area::{Areas, Level};
 use crate::model::resource::Kind;
 use crate::model::time::DateTime;
 use crate::model::{Instance, Policy};
+use crate::parallel::Threads;
 use crate::solve::{LeftPart, LiveFlow, Rebuild, RightPart};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
 /// The snapshot format's version.
@@ -412,6 +412,16 @@ impl Ledger {
     /// [`SnapshotError`]: not a snapshot, another version, another instance or other rules,
     /// or a snapshot that contradicts itself.
     pub fn restore(instance: Instance, rules: Rules, text: &str) -> Result<Ledger, SnapshotError> {
+        Ledger::restore_on(instance, rules, text, Threads::default())
+    }
+
+    /// [`Ledger::restore`] on up to `threads` (the result is the same on any number).
+    pub(super) fn restore_on(
+        instance: Instance,
+        rules: Rules,
+        text: &str,
+        threads: Threads,
+    ) -> Result<Ledger, SnapshotError> {
         let file: File =
             serde_json::from_str(text).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
         if file.duijie_snapshot != VERSION {
@@ -746,20 +756,56 @@ impl Ledger {
         nodes.sort_unstable_by_key(|l| (l.key, l.order));
         let (roster, policy, orders) = (&ledger.roster, &ledger.policy, &ledger.orders[..]);
         let areas = ledger.instance.areas();
-        std::thread::scope(|scope| {
-            // One thread finds the arcs, this one builds the network from them.
-            let (send, receive) = std::sync::mpsc::sync_channel(4);
-            let pins = &pins[..];
-            let nodes = &nodes[..];
-            scope.spawn(move || find_arcs(roster, policy, areas, orders, nodes, pins, &send));
-            for chunk in receive {
-                for (node, j, value, flow, tier) in chunk {
-                    build.arc(node, j, value, flow).map_err(proof)?;
-                    tiers.push(tier);
-                }
+        let (pins, nodes) = (&pins[..], &nodes[..]);
+        let find = |sink: &mut dyn FnMut(FoundArc) -> bool| {
+            find_arcs(roster, policy, areas, orders, nodes, pins, sink);
+        };
+        if threads.get() < 2 {
+            let mut failed = None;
+            find(
+                &mut |(node, j, value, flow, tier)| match build.arc(node, j, value, flow) {
+                    Ok(()) => {
+                        tiers.push(tier);
+                        true
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                },
+            );
+            if let Some(e) = failed {
+                return Err(proof(e));
             }
-            Ok::<(), SnapshotError>(())
-        })?;
+        } else {
+            // One thread finds the arcs and sends them in chunks, this one builds the network
+            // from them (if it stops at an error, the closed channel stops the other).
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<FoundArc>>(4);
+            let (built, ()) = threads.join(
+                || {
+                    for chunk in receive {
+                        for (node, j, value, flow, tier) in chunk {
+                            build.arc(node, j, value, flow)?;
+                            tiers.push(tier);
+                        }
+                    }
+                    Ok(())
+                },
+                move || {
+                    const CHUNK: usize = 1 << 14;
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    find(&mut |arc| {
+                        chunk.push(arc);
+                        chunk.len() < CHUNK
+                            || send
+                                .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                                .is_ok()
+                    });
+                    let _ = send.send(chunk);
+                },
+            );
+            built.map_err(proof)?;
+        }
         // The forecast's pairs found again, their reservations as flows.
         if let Some(outlook) = &outlook {
             for r in &file.forecast {
@@ -773,7 +819,7 @@ impl Ledger {
         }
         ledger.outlook = outlook;
         let live = build
-            .finish(file.free_left, file.free_right)
+            .finish(file.free_left, file.free_right, threads)
             .map_err(proof)?;
         ledger.live = live;
         // The forecast's reservations keep no bonus: the saved prices are optimal without it
@@ -806,7 +852,7 @@ impl Ledger {
     }
 }
 
-/// A listed order with a node, as its arcs are found again.
+/// An order with a node, as its arcs are found again.
 struct Listed {
     /// Its (area, category) group.
     key: (u32, u32),
@@ -820,10 +866,10 @@ struct Listed {
 /// An arc found again: (left node, right node, value, flow, tier).
 type FoundArc = (u32, u32, i64, i64, Level);
 
-/// Finds the arcs of `listed` (sorted by group) and sends them in chunks, in that order: the
-/// pairs that may serve each order, found for the orders of one area and category together
-/// (they share their candidates), without the resources its pins exclude, its offers as
-/// flows.
+/// Finds the arcs of `listed` (sorted by group) and hands them to `sink` in that order, until
+/// it returns `false`: the pairs that may serve each order, found for the orders of one area
+/// and category together (they share their candidates), without the resources its pins
+/// exclude, its offers as flows.
 fn find_arcs(
     roster: &Roster,
     policy: &Policy,
@@ -831,10 +877,8 @@ fn find_arcs(
     orders: &[Option<Order>],
     listed: &[Listed],
     pins: &[(u32, Option<i64>)],
-    send: &SyncSender<Vec<FoundArc>>,
+    sink: &mut dyn FnMut(FoundArc) -> bool,
 ) {
-    const CHUNK: usize = 1 << 14;
-    let mut chunk = Vec::with_capacity(CHUNK);
     let mut group: Option<((u32, u32), Vec<Candidate>)> = None;
     for l in listed {
         let Some(o) = &orders[l.order] else { continue };
@@ -844,23 +888,17 @@ fn find_arcs(
         }
         let among = group.as_ref().map_or(&[][..], |c| &c.1[..]);
         let pins = &pins[l.pins.start as usize..l.pins.end as usize];
-        let node = l.node;
         for (j, tier, value) in roster.pairs_in_group(among, &o.wanted, policy) {
             let flow = match pins.iter().find(|p| p.0 == j) {
                 Some((_, None)) => continue,
                 Some((_, Some(q))) => *q,
                 None => 0,
             };
-            chunk.push((node, j, value, flow, tier));
-        }
-        if chunk.len() >= CHUNK {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            if send.send(full).is_err() {
-                return; // the builder stopped at an error
+            if !sink((l.node, j, value, flow, tier)) {
+                return;
             }
         }
     }
-    let _ = send.send(chunk);
 }
 
 fn policy_bonus(p: &Policy) -> i64 {

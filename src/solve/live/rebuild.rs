@@ -2,6 +2,7 @@
 //! as it is built, in `O(arcs + nodes)`.
 
 use super::{narrow, Entry, Left, LiveArc, LiveFlow, ProofError, Right, MAX_SUPPLY, NONE};
+use crate::parallel::Threads;
 
 /// One left node of a network to [`Rebuild`]: its supply and potential (a free node has
 /// supply 0 and no arcs).
@@ -32,10 +33,11 @@ pub struct RightPart {
 #[derive(Debug)]
 pub struct Rebuild {
     live: LiveFlow,
-    /// Arcs into each right node, those of them with flow, and arcs out of each left node,
-    /// so far.
+    /// Arcs into each right node so far.
     degree: Vec<u32>,
+    /// Those of them with flow.
     flowing: Vec<u32>,
+    /// Arcs out of each left node so far.
     left_degree: Vec<u32>,
     /// The right node of each left node's last arc (`NONE` before its first).
     last_right: Vec<u32>,
@@ -125,11 +127,17 @@ impl Rebuild {
     }
 
     /// The network, once its node balances and prices pass the proof and `free_left` and
-    /// `free_right` (the free node slots, most recently freed last) are free indeed.
+    /// `free_right` (the free node slots, most recently freed last) are free indeed; its
+    /// lists are filled on up to two of `threads`.
     ///
     /// # Errors
     /// The first violation of the proof: parts that were not saved from an optimal network.
-    pub fn finish(self, free_left: Vec<u32>, free_right: Vec<u32>) -> Result<LiveFlow, ProofError> {
+    pub fn finish(
+        self,
+        free_left: Vec<u32>,
+        free_right: Vec<u32>,
+        threads: Threads,
+    ) -> Result<LiveFlow, ProofError> {
         let Rebuild {
             mut live,
             degree,
@@ -153,8 +161,8 @@ impl Rebuild {
                 return Err(ProofError::RightPrice(j));
             }
         }
-        // The lists, each allocated once at its size and filled in arc order: the right
-        // nodes' on a second thread, the left nodes' on this one.
+        // The lists, each allocated once at its size and filled in arc order: the left nodes'
+        // on this thread, the right nodes' on a second one if allowed.
         live.arcs.shrink_to_fit();
         for ((r, d), f) in live.right.iter_mut().zip(degree).zip(flowing) {
             r.into = Vec::with_capacity(d as usize);
@@ -165,8 +173,13 @@ impl Rebuild {
             .map(|d| Vec::with_capacity(d as usize))
             .collect();
         let (arcs, right, left_arcs) = (&live.arcs, &mut live.right, &mut live.left_arcs);
-        std::thread::scope(|scope| {
-            scope.spawn(|| {
+        threads.join(
+            || {
+                for (a, arc) in arcs.iter().enumerate() {
+                    left_arcs[arc.left as usize].push(a as u32);
+                }
+            },
+            || {
                 for (a, arc) in arcs.iter().enumerate() {
                     let r = &mut right[arc.right as usize];
                     r.into.push(Entry {
@@ -178,11 +191,8 @@ impl Rebuild {
                         r.flowing.push(a as u32);
                     }
                 }
-            });
-            for (a, arc) in arcs.iter().enumerate() {
-                left_arcs[arc.left as usize].push(a as u32);
-            }
-        });
+            },
+        );
         for &i in &free_left {
             let empty = live.left_arcs.get(i as usize).is_some_and(Vec::is_empty);
             match live.left.get_mut(i as usize) {

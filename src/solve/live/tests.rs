@@ -5,6 +5,7 @@
 
 use super::{LeftPart, LiveError, LiveFlow, ProofError, Rebuild, RightPart};
 use crate::generate::Rng;
+use crate::parallel::Threads;
 use crate::solve::{FlowSolver, Network, Solver};
 use proptest::prelude::*;
 
@@ -215,24 +216,25 @@ fn canonical(live: &LiveFlow) -> String {
     )
 }
 
-/// `live` rebuilt from its parts with its arcs numbered anew (its left nodes taken in a
-/// shuffled order).
-/// A network rebuilt from these parts, arcs `(left, right, value, flow)`.
+/// A network rebuilt from these parts, arcs `(left, right, value, flow)`, its lists filled on
+/// up to `threads`.
 fn rebuild(
     bonus: i64,
     lefts: &[LeftPart],
     rights: &[RightPart],
     arcs: &[(u32, u32, i64, i64)],
-    free_left: Vec<u32>,
-    free_right: Vec<u32>,
+    (free_left, free_right): (Vec<u32>, Vec<u32>),
+    threads: Threads,
 ) -> Result<LiveFlow, ProofError> {
     let mut b = Rebuild::new(bonus, lefts, rights);
     for &(i, j, value, flow) in arcs {
         b.arc(i, j, value, flow)?;
     }
-    b.finish(free_left, free_right)
+    b.finish(free_left, free_right, threads)
 }
 
+/// `live` rebuilt from its parts with its arcs numbered anew (its left nodes taken in a
+/// shuffled order; its lists filled on one thread or two).
 fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
     let mut order: Vec<u32> = (0..live.lefts() as u32).collect();
     for k in (1..order.len()).rev() {
@@ -244,15 +246,9 @@ fn rebuilt(live: &LiveFlow, rng: &mut Rng) -> LiveFlow {
         .map(|a| (a.left, a.right, a.value, a.flow()))
         .collect();
     let (lefts, rights, fl, fr) = live.snapshot_parts();
-    let copy = rebuild(
-        live.bonus(),
-        &lefts,
-        &rights,
-        &arcs,
-        fl.to_vec(),
-        fr.to_vec(),
-    )
-    .unwrap();
+    let threads = Threads::new(rng.range(1, 2) as usize);
+    let free = (fl.to_vec(), fr.to_vec());
+    let copy = rebuild(live.bonus(), &lefts, &rights, &arcs, free, threads).unwrap();
     copy.verify().unwrap();
     copy
 }
@@ -455,6 +451,15 @@ fn rebuild_refuses_parts_that_are_not_optimal() {
         potential: 0,
         alive: true,
     }];
-    let err = rebuild(0, &lefts, &rights, &[(0, 0, 10, 1)], vec![], vec![]).unwrap_err();
+    let free = (vec![], vec![]);
+    let err = rebuild(
+        0,
+        &lefts,
+        &rights,
+        &[(0, 0, 10, 1)],
+        free,
+        Threads::serial(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "arc_price");
 }
