@@ -406,7 +406,8 @@ impl Ledger {
     }
 
     /// A ledger from a [`Ledger::snapshot`] of a ledger that started from `instance` under
-    /// `rules` (no solve: the live dispatch is rebuilt from the orders and proven optimal).
+    /// `rules` (no solve: the live dispatch is rebuilt from the orders and proven optimal, on
+    /// as many threads as [`Threads::default`] allows, at most two).
     ///
     /// # Errors
     /// [`SnapshotError`]: not a snapshot, another version, another instance or other rules,
