@@ -3,7 +3,7 @@
 //! its path: wrong types, unknown and repeated fields, non-integers, numbers beyond `i64`.
 //! [`Instance::from_json_str`] and [`Instance::from_reader`] read and validate a whole instance.
 //!
-//! Each expected value is read by an [`Expect`] (a string, an integer, a list of items, …): what
+//! Each expected value is read by an `Expect` (a string, an integer, a list of items, …): what
 //! it is handed decides whether it is the value or a problem. Paths are built only when a problem
 //! is reported, and problems inside a list item carry the item's id, which may come after them.
 
