@@ -98,6 +98,25 @@ pub(super) struct Candidate {
     skilled: bool,
 }
 
+/// What finding pairs reads of a slot's resource, kept dense beside the slots (blank for a
+/// free slot, which the index never lists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Card {
+    home: AreaIdx,
+    unit_cost: i64,
+    window: Option<Window>,
+    skilled: bool,
+}
+
+impl Card {
+    const BLANK: Card = Card {
+        home: AreaIdx(0),
+        unit_cost: 0,
+        window: None,
+        skilled: false,
+    };
+}
+
 /// How far the roster had grown, to undo an insertion.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Mark {
@@ -117,8 +136,11 @@ pub(super) struct Roster {
     slot_of: HashMap<String, u32>,
     categories: Names,
     skills: Names,
-    /// (served area << 32 | category, slot), ascending: who serves where, in what.
-    served: Vec<(u64, u32)>,
+    /// Who serves where, in what: the slots filed under each (served area << 32 | category),
+    /// ascending (no key without a slot).
+    served: HashMap<u64, Vec<u32>>,
+    /// By slot.
+    cards: Vec<Card>,
 }
 
 impl std::fmt::Debug for Roster {
@@ -128,7 +150,12 @@ impl std::fmt::Debug for Roster {
             .field("ids", &self.ids)
             .field("categories", &self.categories)
             .field("skills", &self.skills)
-            .field("served", &self.served)
+            .field("served", &{
+                let mut served: Vec<_> = self.served.iter().collect();
+                served.sort_unstable();
+                served
+            })
+            .field("cards", &self.cards)
             .finish_non_exhaustive()
     }
 }
@@ -151,7 +178,8 @@ impl Roster {
             slot_of: HashMap::with_capacity(resources.len()),
             categories: Names::default(),
             skills: Names::default(),
-            served: Vec::new(),
+            served: HashMap::new(),
+            cards: Vec::new(),
         };
         for c in 0..instance.categories().len() as u32 {
             roster.categories.intern(instance.categories().name(c));
@@ -162,7 +190,6 @@ impl Roster {
         for (j, r) in resources.into_iter().enumerate() {
             roster.put(j as u32, r, instance.areas());
         }
-        roster.served.sort_unstable();
         roster
     }
 
@@ -179,7 +206,8 @@ impl Roster {
             slot_of: HashMap::with_capacity(slots.len()),
             categories: Names::default(),
             skills: Names::default(),
-            served: Vec::new(),
+            served: HashMap::new(),
+            cards: Vec::new(),
         };
         for c in categories {
             roster.categories.intern(c);
@@ -190,10 +218,12 @@ impl Roster {
         for (j, r) in slots.into_iter().enumerate() {
             match r {
                 Some(r) => roster.put(j as u32, r, areas),
-                None => roster.slots.push(None),
+                None => {
+                    roster.slots.push(None);
+                    roster.cards.push(Card::BLANK);
+                }
             }
         }
-        roster.served.sort_unstable();
         roster
     }
 
@@ -231,17 +261,10 @@ impl Roster {
 
     /// Puts a validated resource into slot `j` (a new one or a free one).
     pub(super) fn insert(&mut self, j: u32, data: ResourceData, areas: &Areas) {
-        let from = self.served.len();
         self.put(j, data, areas);
-        // Merge the new entries into the sorted index.
-        let new: Vec<(u64, u32)> = self.served.drain(from..).collect();
-        for e in new {
-            let k = self.served.partition_point(|x| *x < e);
-            self.served.insert(k, e);
-        }
     }
 
-    /// Puts a validated resource into slot `j`, its index entries appended unsorted.
+    /// Puts a validated resource into slot `j`, with its index entries and its card.
     fn put(&mut self, j: u32, data: ResourceData, areas: &Areas) {
         let area = |id: &str| areas.find(id).unwrap_or(AreaIdx(0));
         let home = area(&data.home);
@@ -261,7 +284,10 @@ impl Roster {
         };
         for s in &member.serves {
             for &c in &member.categories {
-                self.served.push((key(s.0, c), j));
+                let slots = self.served.entry(key(s.0, c)).or_default();
+                if let Err(k) = slots.binary_search(&j) {
+                    slots.insert(k, j);
+                }
             }
         }
         self.ids.insert(member.data.id.clone(), j);
@@ -269,6 +295,13 @@ impl Roster {
         if self.slots.len() <= j as usize {
             self.slots.resize(j as usize + 1, None);
         }
+        self.cards.resize(self.slots.len(), Card::BLANK);
+        self.cards[j as usize] = Card {
+            home: member.home,
+            unit_cost: member.data.unit_cost,
+            window: member.window,
+            skilled: !member.skills.is_empty(),
+        };
         self.slots[j as usize] = Some(member);
     }
 
@@ -287,6 +320,7 @@ impl Roster {
         self.remove(j);
         self.slots
             .truncate(mark.slots.max(j as usize + usize::from(old.is_some())));
+        self.cards.truncate(self.slots.len());
         self.categories.truncate(mark.categories);
         self.skills.truncate(mark.skills);
         if let Some(m) = old {
@@ -299,11 +333,18 @@ impl Roster {
         let member = self.slots.get_mut(j as usize)?.take()?;
         for s in &member.serves {
             for &c in &member.categories {
-                if let Ok(k) = self.served.binary_search(&(key(s.0, c), j)) {
-                    self.served.remove(k);
+                let k = key(s.0, c);
+                if let Some(slots) = self.served.get_mut(&k) {
+                    if let Ok(at) = slots.binary_search(&j) {
+                        slots.remove(at);
+                    }
+                    if slots.is_empty() {
+                        self.served.remove(&k);
+                    }
                 }
             }
         }
+        self.cards[j as usize] = Card::BLANK;
         self.ids.remove(&member.data.id);
         self.slot_of.remove(&member.data.id);
         Some(member)
@@ -383,10 +424,9 @@ impl Roster {
     pub(super) fn candidates(&self, w: &Wanted, areas: &Areas) -> Vec<u32> {
         let mut found = Vec::new();
         for a in areas.ancestors(w.area) {
-            let k = key(a.0, w.category);
-            let lo = self.served.partition_point(|e| e.0 < k);
-            let hi = lo + self.served[lo..].partition_point(|e| e.0 == k);
-            found.extend(self.served[lo..hi].iter().map(|e| e.1));
+            if let Some(slots) = self.served.get(&key(a.0, w.category)) {
+                found.extend_from_slice(slots);
+            }
         }
         found.sort_unstable();
         found.dedup();
@@ -394,21 +434,20 @@ impl Roster {
     }
 
     /// What eligibility knows of the candidates of every need of `w`'s area and category
-    /// (`candidates` from [`Roster::candidates`]): those that serve the area, with their tier.
+    /// (`candidates` from [`Roster::candidates`], who serve that area or one above it in that
+    /// category, as the index files them), with their tier.
     pub(super) fn group(&self, candidates: &[u32], w: &Wanted, areas: &Areas) -> Vec<Candidate> {
         candidates
             .iter()
-            .filter_map(|&j| {
-                let r = self.get(j)?;
-                let serves = r.categories.contains(&w.category)
-                    && r.serves.iter().any(|&s| areas.within(w.area, s));
-                serves.then(|| Candidate {
+            .map(|&j| {
+                let c = &self.cards[j as usize];
+                Candidate {
                     slot: j,
-                    tier: areas.tier(w.area, r.home),
-                    unit_cost: r.data.unit_cost,
-                    window: r.window,
-                    skilled: !r.skills.is_empty(),
-                })
+                    tier: areas.tier(w.area, c.home),
+                    unit_cost: c.unit_cost,
+                    window: c.window,
+                    skilled: c.skilled,
+                }
             })
             .collect()
     }
