@@ -7,24 +7,24 @@ use super::{Entry, LiveArc, LiveFlow, Right};
 /// One step back.
 #[derive(Debug, Clone)]
 pub(super) enum Undo {
-    /// An arc's state before its first change (boxed: removals, the bulk of a large
-    /// transaction, need no copy, and the other steps stay small).
-    Arc(u32, Box<LiveArc>),
+    /// An arc's state before its first change, kept in the journal's `arcs` (removals, the
+    /// bulk of a large transaction, need no copy, and the steps stay small).
+    Arc(u32),
     /// An arc was appended.
     ArcAdded,
     /// A free arc slot was taken.
     ArcReused(u32),
     /// A left node's numbers (supply, inflow, excess, potential) and whether it was alive,
-    /// before its first change.
-    Left(u32, Box<([i64; 4], bool)>),
+    /// before its first change, kept in the journal's `nodes`.
+    Left(u32),
     /// A left node's arc list before a change (boxed to keep every step at 16 bytes).
     #[allow(clippy::box_collection)]
     LeftArcs(u32, Box<Vec<u32>>),
     LeftAdded,
     LeftReused(u32),
     /// A right node's numbers (capacity, outflow, potential, excess) and whether it was
-    /// alive, before its first change.
-    Right(u32, Box<([i64; 4], bool)>),
+    /// alive, before its first change, kept in the journal's `nodes`.
+    Right(u32),
     RightAdded,
     RightReused(u32),
     IntoPushed(u32),
@@ -46,13 +46,30 @@ pub(super) enum Undo {
 pub(super) struct Journal {
     pub(super) on: bool,
     pub(super) undo: Vec<Undo>,
+    /// The saved arcs and nodes, in the order of their steps (a rollback takes them back
+    /// last first, as it takes the steps).
+    arcs: Vec<LiveArc>,
+    nodes: Vec<([i64; 4], bool)>,
 }
+
+/// Above this many, the journal's lists give their room back at a commit (a large
+/// transaction does not keep its memory; the usual small ones allocate nothing).
+const KEEP: usize = 1 << 12;
 
 impl Journal {
     pub(super) fn push(&mut self, u: Undo) {
         if self.on {
             self.undo.push(u);
         }
+    }
+}
+
+/// What a step saved: each `Arc`, `Left` and `Right` step pushed exactly one (a journal that
+/// breaks this is a bug, not a state to go on from).
+fn saved<T>(item: Option<T>) -> T {
+    match item {
+        Some(x) => x,
+        None => panic!("the journal lost what a step saved"),
     }
 }
 
@@ -75,7 +92,8 @@ impl LiveFlow {
         if self.journal.on && !arc.saved {
             let copy = *arc;
             arc.saved = true;
-            self.journal.undo.push(Undo::Arc(a, Box::new(copy)));
+            self.journal.arcs.push(copy);
+            self.journal.undo.push(Undo::Arc(a));
         }
     }
 
@@ -84,10 +102,9 @@ impl LiveFlow {
         if self.journal.on && !l.saved {
             l.saved = true;
             let p = self.left_potential[i as usize];
-            self.journal.undo.push(Undo::Left(
-                i,
-                Box::new(([l.supply, l.inflow, l.excess, p], l.alive)),
-            ));
+            let saved = ([l.supply, l.inflow, l.excess, p], l.alive);
+            self.journal.nodes.push(saved);
+            self.journal.undo.push(Undo::Left(i));
         }
     }
 
@@ -109,28 +126,28 @@ impl LiveFlow {
         if self.journal.on && !r.saved {
             r.saved = true;
             let core = [r.capacity, r.outflow, r.potential, r.excess];
-            self.journal
-                .undo
-                .push(Undo::Right(j, Box::new((core, r.alive))));
+            self.journal.nodes.push((core, r.alive));
+            self.journal.undo.push(Undo::Right(j));
         }
         &mut self.right[j as usize]
     }
 
     /// Makes this transaction's changes final: removed slots become free for reuse.
     pub fn commit(&mut self) {
-        for u in std::mem::take(&mut self.journal.undo) {
+        let mut undo = std::mem::take(&mut self.journal.undo);
+        for u in undo.drain(..) {
             match u {
-                Undo::Arc(a, _) => {
+                Undo::Arc(a) => {
                     if let Some(arc) = self.arcs.get_mut(a as usize) {
                         arc.saved = false;
                     }
                 }
-                Undo::Left(i, ..) => {
+                Undo::Left(i) => {
                     if let Some(l) = self.left.get_mut(i as usize) {
                         l.saved = false;
                     }
                 }
-                Undo::Right(j, ..) => {
+                Undo::Right(j) => {
                     if let Some(r) = self.right.get_mut(j as usize) {
                         r.saved = false;
                     }
@@ -138,6 +155,12 @@ impl LiveFlow {
                 _ => {}
             }
         }
+        undo.shrink_to(KEEP);
+        self.journal.undo = undo;
+        self.journal.arcs.clear();
+        self.journal.arcs.shrink_to(KEEP);
+        self.journal.nodes.clear();
+        self.journal.nodes.shrink_to(KEEP);
         self.free_arcs.append(&mut self.pending_arcs);
         self.free_left.append(&mut self.pending_left);
         self.free_right.append(&mut self.pending_right);
@@ -150,13 +173,13 @@ impl LiveFlow {
     pub fn rollback(&mut self) {
         while let Some(u) = self.journal.undo.pop() {
             match u {
-                Undo::Arc(a, old) => self.arcs[a as usize] = *old,
+                Undo::Arc(a) => self.arcs[a as usize] = saved(self.journal.arcs.pop()),
                 Undo::ArcAdded => {
                     self.arcs.pop();
                 }
                 Undo::ArcReused(a) => self.free_arcs.push(a),
-                Undo::Left(i, saved) => {
-                    let ([supply, inflow, excess, p], alive) = *saved;
+                Undo::Left(i) => {
+                    let ([supply, inflow, excess, p], alive) = saved(self.journal.nodes.pop());
                     let l = &mut self.left[i as usize];
                     (l.supply, l.inflow, l.excess, l.saved) = (supply, inflow, excess, false);
                     l.alive = alive;
@@ -169,8 +192,9 @@ impl LiveFlow {
                     self.left_potential.pop();
                 }
                 Undo::LeftReused(i) => self.free_left.push(i),
-                Undo::Right(j, saved) => {
-                    let ([capacity, outflow, potential, excess], alive) = *saved;
+                Undo::Right(j) => {
+                    let ([capacity, outflow, potential, excess], alive) =
+                        saved(self.journal.nodes.pop());
                     let r = &mut self.right[j as usize];
                     (r.capacity, r.outflow, r.potential, r.excess) =
                         (capacity, outflow, potential, excess);
