@@ -87,15 +87,12 @@ impl Member {
 }
 
 /// A resource that serves every need of one area and category, as those needs' pairs are found:
-/// its slot, the pair's tier, and what the rest of the checks read.
+/// its slot, the pair's tier, and its card.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
     slot: u32,
     tier: Level,
-    unit_cost: i64,
-    window: Option<Window>,
-    /// Whether it has any skill (otherwise no need with skills may use it).
-    skilled: bool,
+    card: Card,
 }
 
 /// What finding pairs reads of a slot's resource, kept dense beside the slots (blank for a
@@ -105,6 +102,7 @@ struct Card {
     home: AreaIdx,
     unit_cost: i64,
     window: Option<Window>,
+    /// Whether it has any skill (otherwise no need with skills may use it).
     skilled: bool,
 }
 
@@ -188,7 +186,7 @@ impl Roster {
             roster.skills.intern(instance.skills().name(s));
         }
         for (j, r) in resources.into_iter().enumerate() {
-            roster.put(j as u32, r, instance.areas());
+            roster.insert(j as u32, r, instance.areas());
         }
         roster
     }
@@ -217,7 +215,7 @@ impl Roster {
         }
         for (j, r) in slots.into_iter().enumerate() {
             match r {
-                Some(r) => roster.put(j as u32, r, areas),
+                Some(r) => roster.insert(j as u32, r, areas),
                 None => {
                     roster.slots.push(None);
                     roster.cards.push(Card::BLANK);
@@ -259,13 +257,9 @@ impl Roster {
             .filter_map(|&j| self.get(j).map(|m| (j, m)))
     }
 
-    /// Puts a validated resource into slot `j` (a new one or a free one).
+    /// Puts a validated resource into slot `j` (a new one or a free one), with its index
+    /// entries and its card.
     pub(super) fn insert(&mut self, j: u32, data: ResourceData, areas: &Areas) {
-        self.put(j, data, areas);
-    }
-
-    /// Puts a validated resource into slot `j`, with its index entries and its card.
-    fn put(&mut self, j: u32, data: ResourceData, areas: &Areas) {
         let area = |id: &str| areas.find(id).unwrap_or(AreaIdx(0));
         let home = area(&data.home);
         let mut serves: Vec<AreaIdx> = match &data.serves {
@@ -440,13 +434,11 @@ impl Roster {
         candidates
             .iter()
             .map(|&j| {
-                let c = &self.cards[j as usize];
+                let card = self.cards[j as usize];
                 Candidate {
                     slot: j,
-                    tier: areas.tier(w.area, c.home),
-                    unit_cost: c.unit_cost,
-                    window: c.window,
-                    skilled: c.skilled,
+                    tier: areas.tier(w.area, card.home),
+                    card,
                 }
             })
             .collect()
@@ -463,10 +455,10 @@ impl Roster {
         let weight = policy.weight(w.priority, w.vulnerable);
         group
             .iter()
-            .filter_map(|c| {
+            .filter_map(|&Candidate { slot, tier, card }| {
                 if !w.skills.is_empty() {
-                    let have = if c.skilled {
-                        self.get(c.slot).map_or(&[][..], |r| &r.skills[..])
+                    let have = if card.skilled {
+                        self.get(slot).map_or(&[][..], |r| &r.skills[..])
                     } else {
                         &[][..]
                     };
@@ -475,16 +467,16 @@ impl Roster {
                         return None;
                     }
                 }
-                if let (Some(a), Some(b)) = (&w.window, &c.window) {
+                if let (Some(a), Some(b)) = (&w.window, &card.window) {
                     if !a.overlaps(b) {
                         return None;
                     }
                 }
-                if w.max_unit_cost.is_some_and(|m| c.unit_cost > m) {
+                if w.max_unit_cost.is_some_and(|m| card.unit_cost > m) {
                     return None;
                 }
-                let value = weight - policy.penalty(c.tier) - policy.cost_weight * c.unit_cost;
-                (value > 0).then_some((c.slot, c.tier, value))
+                let value = weight - policy.penalty(tier) - policy.cost_weight * card.unit_cost;
+                (value > 0).then_some((slot, tier, value))
             })
             .collect()
     }

@@ -679,7 +679,7 @@ impl Ledger {
                     let gone = gone.filter_map(|id| ledger.roster.find(id));
                     pins.extend(gone.chain(lapsed.iter().copied()).map(|j| (j, None)));
                     pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
-                    nodes.push(Listed {
+                    nodes.push(OrderNode {
                         key: Roster::group_key(&o.wanted),
                         order: k,
                         node,
@@ -751,6 +751,12 @@ impl Ledger {
             .collect();
         let mut build = Rebuild::new(policy_bonus(&ledger.policy), &lefts, &rights);
         let mut tiers = Vec::new();
+        // Arcs are numbered as they come, and `tiers` follows those numbers.
+        let mut add = |(node, j, value, flow, tier): FoundArc| {
+            build.arc(node, j, value, flow)?;
+            tiers.push(tier);
+            Ok(())
+        };
         let proof = |e| bad(format!("dispatch fails its proof: {e}"));
         // The arcs: the pairs that may still serve each listed order, found for orders of one
         // area and category together (they share their candidates), offers as flows.
@@ -763,18 +769,10 @@ impl Ledger {
         };
         if threads.get() < 2 {
             let mut failed = None;
-            find(
-                &mut |(node, j, value, flow, tier)| match build.arc(node, j, value, flow) {
-                    Ok(()) => {
-                        tiers.push(tier);
-                        true
-                    }
-                    Err(e) => {
-                        failed = Some(e);
-                        false
-                    }
-                },
-            );
+            find(&mut |arc| {
+                failed = add(arc).err();
+                failed.is_none()
+            });
             if let Some(e) = failed {
                 return Err(proof(e));
             }
@@ -783,15 +781,7 @@ impl Ledger {
             // from them (if it stops at an error, the closed channel stops the other).
             let (send, receive) = std::sync::mpsc::sync_channel::<Vec<FoundArc>>(4);
             let (built, ()) = threads.join(
-                || {
-                    for chunk in receive {
-                        for (node, j, value, flow, tier) in chunk {
-                            build.arc(node, j, value, flow)?;
-                            tiers.push(tier);
-                        }
-                    }
-                    Ok(())
-                },
+                || receive.into_iter().flatten().try_for_each(&mut add),
                 move || {
                     const CHUNK: usize = 1 << 14;
                     let mut chunk = Vec::with_capacity(CHUNK);
@@ -813,8 +803,7 @@ impl Ledger {
                 let wanted = &outlook.groups[r.group].wanted;
                 for (j, tier, value) in ledger.forecast_pairs(wanted) {
                     let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
-                    build.arc(r.node, j, value, flow).map_err(proof)?;
-                    tiers.push(tier);
+                    add((r.node, j, value, flow, tier)).map_err(proof)?;
                 }
             }
         }
@@ -854,7 +843,7 @@ impl Ledger {
 }
 
 /// An order with a node, as its arcs are found again.
-struct Listed {
+struct OrderNode {
     /// Its (area, category) group.
     key: (u32, u32),
     order: usize,
@@ -867,7 +856,7 @@ struct Listed {
 /// An arc found again: (left node, right node, value, flow, tier).
 type FoundArc = (u32, u32, i64, i64, Level);
 
-/// Finds the arcs of `listed` (sorted by group) and hands them to `sink` in that order, until
+/// Finds the arcs of `nodes` (sorted by group) and hands them to `sink` in that order, until
 /// it returns `false`: the pairs that may serve each order, found for the orders of one area
 /// and category together (they share their candidates), without the resources its pins
 /// exclude, its offers as flows.
@@ -876,12 +865,12 @@ fn find_arcs(
     policy: &Policy,
     areas: &Areas,
     orders: &[Option<Order>],
-    listed: &[Listed],
+    nodes: &[OrderNode],
     pins: &[(u32, Option<i64>)],
     sink: &mut dyn FnMut(FoundArc) -> bool,
 ) {
     let mut group: Option<((u32, u32), Vec<Candidate>)> = None;
-    for l in listed {
+    for l in nodes {
         let Some(o) = &orders[l.order] else { continue };
         if group.as_ref().map(|c| c.0) != Some(l.key) {
             let candidates = roster.candidates(&o.wanted, areas);

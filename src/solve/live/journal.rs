@@ -17,9 +17,8 @@ pub(super) enum Undo {
     /// A left node's numbers (supply, inflow, excess, potential) and whether it was alive,
     /// before its first change, kept in the journal's `nodes`.
     Left(u32),
-    /// A left node's arc list before a change (boxed to keep every step at 16 bytes).
-    #[allow(clippy::box_collection)]
-    LeftArcs(u32, Box<Vec<u32>>),
+    /// A left node's arc list before a change, kept in the journal's `lists`.
+    LeftArcs(u32),
     LeftAdded,
     LeftReused(u32),
     /// A right node's numbers (capacity, outflow, potential, excess) and whether it was
@@ -31,8 +30,9 @@ pub(super) enum Undo {
     /// An arc taken out of `into` at a slot (it was live then; its entry is made again from
     /// the arc, whose value a removal keeps).
     IntoRemoved(u32, u32, u32),
-    /// An entry of `into` (slot, entry) before its value changed.
-    IntoSet(u32, Box<(u32, Entry)>),
+    /// An entry of `into` before its value changed, kept (with its slot) in the journal's
+    /// `entries`.
+    IntoSet(u32),
     FlowingPushed(u32),
     FlowingRemoved(u32, u32, u32),
     BonusPushed(u32),
@@ -46,10 +46,12 @@ pub(super) enum Undo {
 pub(super) struct Journal {
     pub(super) on: bool,
     pub(super) undo: Vec<Undo>,
-    /// The saved arcs and nodes, in the order of their steps (a rollback takes them back
-    /// last first, as it takes the steps).
+    /// What the steps saved, in the order of the steps (a rollback takes them back last
+    /// first, as it takes the steps): arcs, nodes' numbers, left arc lists, `into` entries.
     arcs: Vec<LiveArc>,
     nodes: Vec<([i64; 4], bool)>,
+    lists: Vec<Vec<u32>>,
+    entries: Vec<(u32, Entry)>,
 }
 
 /// Above this many, the journal's lists give their room back at a commit (a large
@@ -62,10 +64,26 @@ impl Journal {
             self.undo.push(u);
         }
     }
+
+    /// Saves left node `i`'s arc list before it changes.
+    pub(super) fn save_left_arcs(&mut self, i: u32, list: Vec<u32>) {
+        if self.on {
+            self.lists.push(list);
+            self.undo.push(Undo::LeftArcs(i));
+        }
+    }
+
+    /// Saves the entry at `slot` of right node `j`'s `into` before its value changes.
+    pub(super) fn save_entry(&mut self, j: u32, slot: u32, entry: Entry) {
+        if self.on {
+            self.entries.push((slot, entry));
+            self.undo.push(Undo::IntoSet(j));
+        }
+    }
 }
 
-/// What a step saved: each `Arc`, `Left` and `Right` step pushed exactly one (a journal that
-/// breaks this is a bug, not a state to go on from).
+/// What a step saved: each `Arc`, `Left`, `Right`, `LeftArcs` and `IntoSet` step pushed
+/// exactly one (a journal that breaks this is a bug, not a state to go on from).
 fn saved<T>(item: Option<T>) -> T {
     match item {
         Some(x) => x,
@@ -161,6 +179,10 @@ impl LiveFlow {
         self.journal.arcs.shrink_to(KEEP);
         self.journal.nodes.clear();
         self.journal.nodes.shrink_to(KEEP);
+        self.journal.lists.clear();
+        self.journal.lists.shrink_to(KEEP);
+        self.journal.entries.clear();
+        self.journal.entries.shrink_to(KEEP);
         self.free_arcs.append(&mut self.pending_arcs);
         self.free_left.append(&mut self.pending_left);
         self.free_right.append(&mut self.pending_right);
@@ -185,7 +207,7 @@ impl LiveFlow {
                     l.alive = alive;
                     self.left_potential[i as usize] = p;
                 }
-                Undo::LeftArcs(i, list) => self.left_arcs[i as usize] = *list,
+                Undo::LeftArcs(i) => self.left_arcs[i as usize] = saved(self.journal.lists.pop()),
                 Undo::LeftAdded => {
                     self.left.pop();
                     self.left_arcs.pop();
@@ -223,8 +245,8 @@ impl LiveFlow {
                     let arc = &mut self.arcs[e.arc as usize];
                     (arc.slot, arc.live) = (slot, true);
                 }
-                Undo::IntoSet(j, set) => {
-                    let (slot, e) = *set;
+                Undo::IntoSet(j) => {
+                    let (slot, e) = saved(self.journal.entries.pop());
                     self.right[j as usize].into[slot as usize] = e;
                 }
                 Undo::FlowingPushed(j) => {

@@ -440,7 +440,7 @@ impl LiveFlow {
             potential = Some(potential.map_or(p, |q| q.max(p)));
         }
         list.sort_unstable_by_key(|&a| self.arcs[a as usize].right);
-        self.journal.push(Undo::LeftArcs(i, Box::default()));
+        self.journal.save_left_arcs(i, Vec::new());
         self.left_arcs[i as usize] = list;
         *self.left_potential_mut(i) = potential.unwrap_or(0);
         self.dirty.push(Node::Left(i));
@@ -476,7 +476,7 @@ impl LiveFlow {
         let arcs = &self.arcs;
         let list = &self.left_arcs[i as usize];
         let k = list.partition_point(|&b| arcs[b as usize].right < j);
-        self.journal.push(Undo::LeftArcs(i, Box::new(list.clone())));
+        self.journal.save_left_arcs(i, list.clone());
         self.left_arcs[i as usize].insert(k, a);
         self.reprice.push(j);
         a
@@ -537,7 +537,7 @@ impl LiveFlow {
         self.detach(a);
         let list = &self.left_arcs[i as usize];
         if let Some(k) = list.iter().position(|&b| b == a) {
-            self.journal.push(Undo::LeftArcs(i, Box::new(list.clone())));
+            self.journal.save_left_arcs(i, list.clone());
             self.left_arcs[i as usize].remove(k);
         }
     }
@@ -584,7 +584,7 @@ impl LiveFlow {
         for &a in &list {
             self.detach(a);
         }
-        self.journal.push(Undo::LeftArcs(i, Box::new(list)));
+        self.journal.save_left_arcs(i, list);
         self.set_supply(i, 0);
         self.pending_left.push(i);
     }
@@ -685,8 +685,7 @@ impl LiveFlow {
         let j = arc.right;
         self.arc_mut(a).value = value;
         let old = self.right[j as usize].into[arc.slot as usize];
-        self.journal
-            .push(Undo::IntoSet(j, Box::new((arc.slot, old))));
+        self.journal.save_entry(j, arc.slot, old);
         self.right[j as usize].into[arc.slot as usize].value = value;
         self.dirty_arcs.push(a);
         self.reprice.push(j);
