@@ -46,6 +46,17 @@ impl Names {
         v
     }
 
+    /// [`Names::set`] of names that are all interned already (else `None`).
+    fn known_set(&self, names: &[String]) -> Option<Vec<u32>> {
+        let mut v = names
+            .iter()
+            .map(|n| self.index.get(n.as_str()).copied())
+            .collect::<Option<Vec<u32>>>()?;
+        v.sort_unstable();
+        v.dedup();
+        Some(v)
+    }
+
     /// Every name in interning order.
     pub(super) fn all(&self) -> &[String] {
         &self.names
@@ -346,10 +357,32 @@ impl Roster {
 
     /// A valid need in the roster's terms (new category and skill names are interned).
     pub(super) fn wanted(&mut self, need: &NeedData, areas: &Areas) -> Wanted {
+        let category = self.categories.intern(&need.category);
+        let skills = self.skills.set(&need.skills);
+        Roster::terms(need, areas, category, skills)
+    }
+
+    /// Interns a need's category and skill names that are new, in that order.
+    pub(super) fn learn(&mut self, category: &str, skills: &[String]) {
+        self.categories.intern(category);
+        for s in skills {
+            self.skills.intern(s);
+        }
+    }
+
+    /// [`Roster::wanted`] of a need whose names are interned (else `None`), without changing
+    /// the roster.
+    pub(super) fn known(&self, need: &NeedData, areas: &Areas) -> Option<Wanted> {
+        let category = *self.categories.index.get(need.category.as_str())?;
+        let skills = self.skills.known_set(&need.skills)?;
+        Some(Roster::terms(need, areas, category, skills))
+    }
+
+    fn terms(need: &NeedData, areas: &Areas, category: u32, skills: Vec<u32>) -> Wanted {
         Wanted {
             area: areas.find(&need.area).unwrap_or(AreaIdx(0)),
-            category: self.categories.intern(&need.category),
-            skills: self.skills.set(&need.skills),
+            category,
+            skills,
             window: window(&need.window),
             max_unit_cost: need.max_unit_cost,
             priority: u8::try_from(need.priority).unwrap_or(1),

@@ -31,6 +31,10 @@ use std::sync::Arc;
 
 /// The snapshot format's version.
 const VERSION: u32 = 1;
+/// Restore hands orders from one thread to the other in chunks of this many, and arcs in
+/// chunks of `ARC_CHUNK` (tiny in tests, so that tests cross chunk boundaries).
+const ORDER_CHUNK: usize = if cfg!(test) { 3 } else { 1 << 12 };
+const ARC_CHUNK: usize = if cfg!(test) { 5 } else { 1 << 14 };
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -423,12 +427,15 @@ impl Ledger {
         text: &str,
         threads: Threads,
     ) -> Result<Ledger, SnapshotError> {
-        let file: File =
-            serde_json::from_str(text).map_err(|e| SnapshotError::Malformed(e.to_string()))?;
+        // The instance's fingerprint is hashed beside the parse.
+        let (file, expected) = threads.join(
+            || serde_json::from_str::<File>(text),
+            || fingerprint::of(&instance.to_data(), &rules),
+        );
+        let file = file.map_err(|e| SnapshotError::Malformed(e.to_string()))?;
         if file.duijie_snapshot != VERSION {
             return Err(SnapshotError::Version(file.duijie_snapshot));
         }
-        let expected = fingerprint::of(&instance.to_data(), &rules);
         if file.fingerprint != expected {
             return Err(SnapshotError::Fingerprint {
                 expected,
@@ -496,64 +503,63 @@ impl Ledger {
             ));
         }
         let mut roster = Roster::from_parts(&file.categories, &file.skills, slots, areas);
+        let mut archived = BTreeMap::new();
+        for (id, s) in file.archived {
+            let s = OrderState::parse(&s).ok_or_else(|| bad(format!("state {s:?}")))?;
+            archived.insert(id.into_boxed_str(), s);
+        }
+        // The orders: read in chunks on this thread (which frees what the parse allocated),
+        // scanned on another. Names are interned first, in posting order.
+        for r in &file.orders {
+            roster.learn(&r.need.category, &r.need.skills);
+        }
+        let total = file.orders.len();
+        let read = |sink: &mut dyn FnMut(Vec<Option<Order>>) -> bool| {
+            let mut chunk = Vec::with_capacity(ORDER_CHUNK);
+            for r in file.orders {
+                chunk.push(Some(order(r, &roster, areas)?));
+                if chunk.len() == ORDER_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(ORDER_CHUNK));
+                    if !sink(full) {
+                        return Ok(());
+                    }
+                }
+            }
+            sink(chunk);
+            Ok::<_, SnapshotError>(())
+        };
+        let mut orders = Vec::with_capacity(total);
+        let mut scan = Scan::default();
+        let mut take = |chunk: Vec<Option<Order>>| {
+            scan.append(Scan::of(&chunk, orders.len(), &roster, areas, &archived)?);
+            orders.extend(chunk);
+            Ok::<_, SnapshotError>(())
+        };
+        if threads.get() < 2 {
+            let mut failed = None;
+            read(&mut |chunk| {
+                failed = take(chunk).err();
+                failed.is_none()
+            })?;
+            failed.map_or(Ok(()), Err)?;
+        } else {
+            let (send, receive) = std::sync::mpsc::sync_channel(4);
+            let (read, scanned) = threads.join(
+                move || read(&mut |chunk| send.send(chunk).is_ok()),
+                || receive.into_iter().try_for_each(&mut take),
+            );
+            read?;
+            scanned?;
+        }
         let n = file.left_potential.len();
-        let mut orders = Vec::with_capacity(file.orders.len());
         let mut order_of = vec![NO_ORDER; n];
-        for (k, r) in file.orders.into_iter().enumerate() {
-            let need = NeedData {
-                id: r.need.id,
-                area: r.need.area,
-                category: r.need.category,
-                quantity: r.need.quantity,
-                priority: r.need.priority,
-                vulnerable: r.need.vulnerable,
-                skills: r.need.skills,
-                window: window_data(r.need.window),
-                max_unit_cost: r.need.max_unit_cost,
-                requester: r.need.requester,
-                title: r.need.title,
-            };
-            let state =
-                OrderState::parse(&r.state).ok_or_else(|| bad(format!("state {:?}", r.state)))?;
-            let wanted = roster.wanted(&need, areas);
-            let mut o = Order::new(need, state, r.serial, wanted);
-            for t in r.tickets {
-                o.tickets.push(Ticket {
-                    resource: t.resource,
-                    quantity: t.quantity,
-                    state: TicketState::parse(&t.state)
-                        .ok_or_else(|| bad(format!("ticket state {:?}", t.state)))?,
-                    tier: t.tier,
-                    value: t.value,
-                    since: opt_time(&t.since)?,
-                    schedule: t.schedule,
-                    note: t.note,
-                });
-            }
-            (o.score, o.comment, o.reason) = (r.score, r.comment, r.reason);
-            o.excluded = r.excluded.into_iter().collect();
-            o.completed_at = opt_time(&r.completed_at)?;
-            o.escalation = r.escalation.map(|e| Escalation {
-                order: o.id.clone(),
-                level: e.level,
-                reason: e.reason,
-                units: e.units,
-                resources: e.resources,
-            });
-            o.given_up = r.given_up;
-            o.listed_at = opt_time(&r.listed_at)?;
-            o.deadline = r.deadline;
-            for (res, until) in r.lapsed {
-                o.lapsed.insert(res, time(&until)?);
-            }
-            if let Some(node) = r.node {
+        for (k, o) in orders.iter().enumerate() {
+            if let Some(node) = o.as_ref().and_then(|o| o.node) {
                 match order_of.get_mut(node as usize) {
                     Some(x) if *x == NO_ORDER => *x = k,
                     _ => return Err(bad(format!("node {node}"))),
                 }
             }
-            o.node = r.node;
-            orders.push(Some(o));
         }
         let mut ledger = Ledger {
             instance,
@@ -565,7 +571,7 @@ impl Ledger {
             free_orders: Vec::new(),
             index: std::collections::HashMap::new(),
             by_serial: BTreeMap::new(),
-            archived: BTreeMap::new(),
+            archived,
             next_serial: file.next_serial,
             outstanding: file.outstanding,
             committed: file.committed,
@@ -594,10 +600,6 @@ impl Ledger {
             authority: Arc::new(Permissive),
             feed: Feed::default(),
         };
-        for (id, s) in file.archived {
-            let s = OrderState::parse(&s).ok_or_else(|| bad(format!("state {s:?}")))?;
-            ledger.archived.insert(id.into_boxed_str(), s);
-        }
         for k in file.keys {
             let r = Remembered {
                 body: k.body,
@@ -617,93 +619,22 @@ impl Ledger {
         for (i, p) in file.left_potential.iter().enumerate() {
             lefts[i].potential = *p;
         }
-        let (mut nodes, mut pins, mut offered, mut lapsed) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut rating, mut ends, mut lapses) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut ids, mut serials, mut places, mut offers) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for k in 0..ledger.orders.len() {
-            let o = ledger.orders[k].as_ref().ok_or_else(|| bad("order slot"))?;
-            ids.push((o.id.clone(), k));
-            serials.push((o.serial, k));
-            if ledger.archived.contains_key(o.id.as_str()) {
-                return Err(bad(format!("order {:?} twice", o.id)));
-            }
-            if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
-                rating.push((at, o.serial));
-            }
-            offered.clear();
-            for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
-                let j = ledger
-                    .roster
-                    .find(&t.resource)
-                    .ok_or_else(|| bad(format!("offer of {:?}", t.resource)))?;
-                if let Some(since) = t.since {
-                    offers.push((since, o.serial, j));
-                }
-                offered.push((j, t.quantity));
-            }
-            let listed = o.state == OrderState::Listed;
-            if listed {
-                for (a, c) in Roster::places(&o.wanted, ledger.instance.areas()) {
-                    places.push((a, c, o.serial));
-                }
-                if let Some(end) = o.window_end() {
-                    ends.push((end, o.serial));
-                }
-            }
-            lapsed.clear();
-            for (res, until) in &o.lapsed {
-                match ledger.roster.find(res) {
-                    Some(j) if listed => {
-                        lapses.push((*until, o.serial, j));
-                        lapsed.push(j);
-                    }
-                    Some(j) => lapsed.push(j),
-                    None if listed => return Err(bad(format!("lapse of {res:?}"))),
-                    None => {}
-                }
-            }
-            match o.node {
-                Some(node) => {
-                    lefts[node as usize].supply = o.open();
-                    // What the order says of single resources: those it may no longer get
-                    // (first, so that they win), then its offers.
-                    let from = pins.len() as u32;
-                    let gone = o.excluded.iter().chain(
-                        o.tickets
-                            .iter()
-                            .filter(|t| t.state != TicketState::Offered)
-                            .map(|t| &t.resource),
-                    );
-                    let gone = gone.filter_map(|id| ledger.roster.find(id));
-                    pins.extend(gone.chain(lapsed.iter().copied()).map(|j| (j, None)));
-                    pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
-                    nodes.push(OrderNode {
-                        key: Roster::group_key(&o.wanted),
-                        order: k,
-                        node,
-                        pins: from..pins.len() as u32,
-                    });
-                }
-                None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
-                    return Err(bad(format!("order {:?} has offers but no node", o.id)));
-                }
-                None => {}
-            }
+        for &(node, supply) in &scan.supplies {
+            lefts[node as usize].supply = supply;
         }
         // Built in bulk from sorted lists.
-        let n_orders = ids.len();
-        ledger.index = ids.into_iter().collect();
-        ledger.by_serial = serials.into_iter().collect();
+        let n_orders = scan.ids.len();
+        ledger.index = scan.ids.into_iter().collect();
+        ledger.by_serial = scan.serials.into_iter().collect();
         if ledger.index.len() != n_orders || ledger.by_serial.len() != n_orders {
             return Err(bad("an order id or serial twice"));
         }
-        ledger.places = places.into_iter().collect();
-        ledger.offers = offers.into_iter().collect();
-        ledger.rating = rating.into_iter().collect();
-        ledger.ends = ends.into_iter().collect();
-        ledger.lapses = lapses.into_iter().collect();
+        ledger.places = scan.places.into_iter().collect();
+        ledger.offers = scan.offers.into_iter().collect();
+        ledger.rating = scan.rating.into_iter().collect();
+        ledger.ends = scan.ends.into_iter().collect();
+        ledger.lapses = scan.lapses.into_iter().collect();
+        let (mut nodes, pins) = (scan.nodes, scan.pins);
         // Time: resources whose window ended before the last command get no offers; the
         // deadlines of listed orders under the policy in force.
         for j in 0..m as u32 {
@@ -783,13 +714,12 @@ impl Ledger {
             let (built, ()) = threads.join(
                 || receive.into_iter().flatten().try_for_each(&mut add),
                 move || {
-                    const CHUNK: usize = 1 << 14;
-                    let mut chunk = Vec::with_capacity(CHUNK);
+                    let mut chunk = Vec::with_capacity(ARC_CHUNK);
                     find(&mut |arc| {
                         chunk.push(arc);
-                        chunk.len() < CHUNK
+                        chunk.len() < ARC_CHUNK
                             || send
-                                .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                                .send(std::mem::replace(&mut chunk, Vec::with_capacity(ARC_CHUNK)))
                                 .is_ok()
                     });
                     let _ = send.send(chunk);
@@ -839,6 +769,187 @@ impl Ledger {
         // Arcs were numbered in the order they were given.
         ledger.tiers = tiers;
         Ok(ledger)
+    }
+}
+
+/// A snapshot's order in the ledger's terms (its names interned: [`Roster::learn`]).
+fn order(r: OrderRecord, roster: &Roster, areas: &Areas) -> Result<Order, SnapshotError> {
+    let need = NeedData {
+        id: r.need.id,
+        area: r.need.area,
+        category: r.need.category,
+        quantity: r.need.quantity,
+        priority: r.need.priority,
+        vulnerable: r.need.vulnerable,
+        skills: r.need.skills,
+        window: window_data(r.need.window),
+        max_unit_cost: r.need.max_unit_cost,
+        requester: r.need.requester,
+        title: r.need.title,
+    };
+    let state = OrderState::parse(&r.state).ok_or_else(|| bad(format!("state {:?}", r.state)))?;
+    let wanted = roster
+        .known(&need, areas)
+        .ok_or_else(|| bad(format!("names of need {:?}", need.id)))?;
+    let mut o = Order::new(need, state, r.serial, wanted);
+    o.tickets.reserve_exact(r.tickets.len());
+    for t in r.tickets {
+        o.tickets.push(Ticket {
+            resource: t.resource,
+            quantity: t.quantity,
+            state: TicketState::parse(&t.state)
+                .ok_or_else(|| bad(format!("ticket state {:?}", t.state)))?,
+            tier: t.tier,
+            value: t.value,
+            since: opt_time(&t.since)?,
+            schedule: t.schedule,
+            note: t.note,
+        });
+    }
+    (o.score, o.comment, o.reason) = (r.score, r.comment, r.reason);
+    o.excluded = r.excluded.into_iter().collect();
+    o.completed_at = opt_time(&r.completed_at)?;
+    o.escalation = r.escalation.map(|e| Escalation {
+        order: o.id.clone(),
+        level: e.level,
+        reason: e.reason,
+        units: e.units,
+        resources: e.resources,
+    });
+    o.given_up = r.given_up;
+    o.listed_at = opt_time(&r.listed_at)?;
+    o.deadline = r.deadline;
+    for (res, until) in r.lapsed {
+        o.lapsed.insert(res, time(&until)?);
+    }
+    o.node = r.node;
+    Ok(o)
+}
+
+/// What restore gathers from a run of orders, in posting order: the ledger's indexes as
+/// lists (sorted into sets later), and each node's supply and pins.
+#[derive(Default)]
+struct Scan {
+    ids: Vec<(String, usize)>,
+    serials: Vec<(u64, usize)>,
+    places: Vec<(u32, u32, u64)>,
+    offers: Vec<(DateTime, u64, u32)>,
+    rating: Vec<(DateTime, u64)>,
+    ends: Vec<(DateTime, u64)>,
+    lapses: Vec<(DateTime, u64, u32)>,
+    /// (left node, open units).
+    supplies: Vec<(u32, i64)>,
+    nodes: Vec<OrderNode>,
+    pins: Vec<(u32, Option<i64>)>,
+}
+
+impl Scan {
+    /// Scans `orders`, the first of which is the ledger's order `from`.
+    fn of(
+        orders: &[Option<Order>],
+        from: usize,
+        roster: &Roster,
+        areas: &Areas,
+        archived: &BTreeMap<Box<str>, OrderState>,
+    ) -> Result<Scan, SnapshotError> {
+        let mut s = Scan {
+            ids: Vec::with_capacity(orders.len()),
+            serials: Vec::with_capacity(orders.len()),
+            supplies: Vec::with_capacity(orders.len()),
+            nodes: Vec::with_capacity(orders.len()),
+            ..Scan::default()
+        };
+        let (mut offered, mut lapsed) = (Vec::new(), Vec::new());
+        for (k, o) in orders.iter().enumerate() {
+            let k = from + k;
+            let o = o.as_ref().ok_or_else(|| bad("order slot"))?;
+            s.ids.push((o.id.clone(), k));
+            s.serials.push((o.serial, k));
+            if archived.contains_key(o.id.as_str()) {
+                return Err(bad(format!("order {:?} twice", o.id)));
+            }
+            if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
+                s.rating.push((at, o.serial));
+            }
+            offered.clear();
+            for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
+                let j = roster
+                    .find(&t.resource)
+                    .ok_or_else(|| bad(format!("offer of {:?}", t.resource)))?;
+                if let Some(since) = t.since {
+                    s.offers.push((since, o.serial, j));
+                }
+                offered.push((j, t.quantity));
+            }
+            let listed = o.state == OrderState::Listed;
+            if listed {
+                for (a, c) in Roster::places(&o.wanted, areas) {
+                    s.places.push((a, c, o.serial));
+                }
+                if let Some(end) = o.window_end() {
+                    s.ends.push((end, o.serial));
+                }
+            }
+            lapsed.clear();
+            for (res, until) in &o.lapsed {
+                match roster.find(res) {
+                    Some(j) if listed => {
+                        s.lapses.push((*until, o.serial, j));
+                        lapsed.push(j);
+                    }
+                    Some(j) => lapsed.push(j),
+                    None if listed => return Err(bad(format!("lapse of {res:?}"))),
+                    None => {}
+                }
+            }
+            match o.node {
+                Some(node) => {
+                    s.supplies.push((node, o.open()));
+                    // What the order says of single resources: those it may no longer get
+                    // (first, so that they win), then its offers.
+                    let first = s.pins.len() as u32;
+                    let gone = o.excluded.iter().chain(
+                        o.tickets
+                            .iter()
+                            .filter(|t| t.state != TicketState::Offered)
+                            .map(|t| &t.resource),
+                    );
+                    let gone = gone.filter_map(|id| roster.find(id));
+                    s.pins
+                        .extend(gone.chain(lapsed.iter().copied()).map(|j| (j, None)));
+                    s.pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
+                    s.nodes.push(OrderNode {
+                        key: Roster::group_key(&o.wanted),
+                        order: k,
+                        node,
+                        pins: first..s.pins.len() as u32,
+                    });
+                }
+                None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
+                    return Err(bad(format!("order {:?} has offers but no node", o.id)));
+                }
+                None => {}
+            }
+        }
+        Ok(s)
+    }
+
+    /// Appends the scan of the orders that follow.
+    fn append(&mut self, more: Scan) {
+        let shift = self.pins.len() as u32;
+        self.ids.extend(more.ids);
+        self.serials.extend(more.serials);
+        self.places.extend(more.places);
+        self.offers.extend(more.offers);
+        self.rating.extend(more.rating);
+        self.ends.extend(more.ends);
+        self.lapses.extend(more.lapses);
+        self.supplies.extend(more.supplies);
+        self.pins.extend(more.pins);
+        self.nodes.extend(more.nodes.into_iter().map(|l| OrderNode {
+            pins: l.pins.start + shift..l.pins.end + shift,
+            ..l
+        }));
     }
 }
 
