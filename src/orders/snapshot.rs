@@ -478,46 +478,44 @@ impl Ledger {
                 .ok_or_else(|| bad("points.per_unit"))?;
         }
         points.good_rating_bonus = file.points.good_rating_bonus;
-        let mut slots = Vec::with_capacity(file.resources.len());
-        for r in file.resources {
-            slots.push(match r {
-                None => None,
-                Some(r) => Some(ResourceData {
-                    kind: Kind::parse(&r.kind).ok_or_else(|| bad(format!("kind {:?}", r.kind)))?,
-                    id: r.id,
-                    name: r.name,
-                    home: r.home,
-                    serves: r.serves,
-                    categories: r.categories,
-                    skills: r.skills,
-                    capacity: r.capacity,
-                    unit_cost: r.unit_cost,
-                    window: window_data(r.window),
-                }),
-            });
-        }
-        let m = slots.len();
+        let m = file.resources.len();
         if file.committed.len() != m || file.right_potential.len() != m {
             return Err(bad(
                 "resources, committed and right_potential differ in length",
             ));
         }
-        let mut roster = Roster::from_parts(&file.categories, &file.skills, slots, areas);
         let mut archived = BTreeMap::new();
         for (id, s) in file.archived {
             let s = OrderState::parse(&s).ok_or_else(|| bad(format!("state {s:?}")))?;
             archived.insert(id.into_boxed_str(), s);
         }
-        // The orders: read in chunks on this thread (which frees what the parse allocated),
-        // scanned on another. Names are interned first, in posting order.
+        // The names first: the saved ones, then the orders' new ones in posting order (as
+        // the saved roster interned them). Orders are read in these terms while the roster
+        // itself is built.
+        let mut vocab = Roster::from_parts(&file.categories, &file.skills, Vec::new(), areas);
         for r in &file.orders {
-            roster.learn(&r.need.category, &r.need.skills);
+            vocab.learn(&r.need.category, &r.need.skills);
         }
+        let resources = file.resources;
+        let roster = || {
+            let (categories, skills) = vocab.names();
+            Ok::<_, SnapshotError>(Roster::from_parts(
+                categories,
+                skills,
+                resources
+                    .into_iter()
+                    .map(|r| r.map(resource).transpose())
+                    .collect::<Result<_, _>>()?,
+                areas,
+            ))
+        };
+        // The orders: read in chunks on this thread (which frees what the parse allocated),
+        // scanned on another one once it has built the roster.
         let total = file.orders.len();
         let read = |sink: &mut dyn FnMut(Vec<Option<Order>>) -> bool| {
             let mut chunk = Vec::with_capacity(ORDER_CHUNK);
             for r in file.orders {
-                chunk.push(Some(order(r, &roster, areas)?));
+                chunk.push(Some(order(r, &vocab, areas)?));
                 if chunk.len() == ORDER_CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(ORDER_CHUNK));
                     if !sink(full) {
@@ -528,29 +526,31 @@ impl Ledger {
             sink(chunk);
             Ok::<_, SnapshotError>(())
         };
-        let mut orders = Vec::with_capacity(total);
-        let mut scan = Scan::default();
-        let mut take = |chunk: Vec<Option<Order>>| {
-            scan.append(Scan::of(&chunk, orders.len(), &roster, areas, &archived)?);
-            orders.extend(chunk);
-            Ok::<_, SnapshotError>(())
+        let scan_all = |roster: Roster, chunks: &mut dyn Iterator<Item = Vec<Option<Order>>>| {
+            let (mut orders, mut scan) = (Vec::with_capacity(total), Scan::default());
+            for chunk in chunks {
+                scan.append(Scan::of(&chunk, orders.len(), &roster, areas, &archived)?);
+                orders.extend(chunk);
+            }
+            Ok::<_, SnapshotError>((roster, orders, scan))
         };
-        if threads.get() < 2 {
-            let mut failed = None;
+        let (roster, orders, scan) = if threads.get() < 2 {
+            let mut chunks = Vec::new();
+            let roster = roster()?;
             read(&mut |chunk| {
-                failed = take(chunk).err();
-                failed.is_none()
+                chunks.push(chunk);
+                true
             })?;
-            failed.map_or(Ok(()), Err)?;
+            scan_all(roster, &mut chunks.into_iter())?
         } else {
-            let (send, receive) = std::sync::mpsc::sync_channel(4);
+            let (send, receive) = std::sync::mpsc::channel();
             let (read, scanned) = threads.join(
                 move || read(&mut |chunk| send.send(chunk).is_ok()),
-                || receive.into_iter().try_for_each(&mut take),
+                || scan_all(roster()?, &mut receive.into_iter()),
             );
             read?;
-            scanned?;
-        }
+            scanned?
+        };
         let n = file.left_potential.len();
         let mut order_of = vec![NO_ORDER; n];
         for (k, o) in orders.iter().enumerate() {
@@ -770,6 +770,22 @@ impl Ledger {
         ledger.tiers = tiers;
         Ok(ledger)
     }
+}
+
+/// A snapshot's resource in contract form.
+fn resource(r: ResourceRecord) -> Result<ResourceData, SnapshotError> {
+    Ok(ResourceData {
+        kind: Kind::parse(&r.kind).ok_or_else(|| bad(format!("kind {:?}", r.kind)))?,
+        id: r.id,
+        name: r.name,
+        home: r.home,
+        serves: r.serves,
+        categories: r.categories,
+        skills: r.skills,
+        capacity: r.capacity,
+        unit_cost: r.unit_cost,
+        window: window_data(r.window),
+    })
 }
 
 /// A snapshot's order in the ledger's terms (its names interned: [`Roster::learn`]).
