@@ -33,14 +33,25 @@ pub struct RightPart {
 #[derive(Debug)]
 pub struct Rebuild {
     live: LiveFlow,
-    /// Arcs into each right node so far.
-    degree: Vec<u32>,
-    /// Those of them with flow.
-    flowing: Vec<u32>,
+    /// What each arc reads and counts of its right node, in one place (millions of arcs
+    /// come in no order of right nodes).
+    rights: Vec<Tally>,
     /// Arcs out of each left node so far.
     left_degree: Vec<u32>,
     /// The right node of each left node's last arc (`NONE` before its first).
     last_right: Vec<u32>,
+}
+
+/// A right node as [`Rebuild::arc`] reads and counts it.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    potential: i64,
+    /// Flow into it so far.
+    inflow: i64,
+    /// Arcs into it so far.
+    degree: u32,
+    /// Those of them with flow.
+    flowing: u32,
 }
 
 impl Rebuild {
@@ -67,8 +78,15 @@ impl Rebuild {
         live.left_potential = lefts.iter().map(|l| l.potential).collect();
         Rebuild {
             live,
-            degree: vec![0; rights.len()],
-            flowing: vec![0; rights.len()],
+            rights: rights
+                .iter()
+                .map(|r| Tally {
+                    potential: r.potential,
+                    inflow: 0,
+                    degree: 0,
+                    flowing: 0,
+                })
+                .collect(),
             left_degree: vec![0; lefts.len()],
             last_right: vec![NONE; lefts.len()],
         }
@@ -89,7 +107,8 @@ impl Rebuild {
         {
             return Err(ProofError::Negative(a));
         }
-        let d = i128::from(self.live.left_potential[i]) - i128::from(self.live.right[j].potential);
+        let right_node = &mut self.rights[j];
+        let d = i128::from(self.live.left_potential[i]) - i128::from(right_node.potential);
         let v = i128::from(value);
         if d < v || (flow > 0 && d > v + i128::from(self.live.bonus)) {
             return Err(ProofError::ArcPrice(a));
@@ -100,16 +119,16 @@ impl Rebuild {
         self.last_right[i] = right;
         self.left_degree[i] += 1;
         self.live.left[i].inflow += flow;
-        self.live.right[j].outflow += flow;
+        right_node.inflow += flow;
         // Its places in the right node's lists, filled by `finish`.
         let flowing_slot = if flow > 0 {
-            self.flowing[j] += 1;
-            self.flowing[j] - 1
+            right_node.flowing += 1;
+            right_node.flowing - 1
         } else {
             NONE
         };
-        let slot = self.degree[j];
-        self.degree[j] += 1;
+        let slot = right_node.degree;
+        right_node.degree += 1;
         self.live.arcs.push(LiveArc {
             value,
             left,
@@ -140,11 +159,13 @@ impl Rebuild {
     ) -> Result<LiveFlow, ProofError> {
         let Rebuild {
             mut live,
-            degree,
-            flowing,
+            rights,
             left_degree,
             ..
         } = self;
+        for (r, t) in live.right.iter_mut().zip(&rights) {
+            r.outflow = t.inflow;
+        }
         for (l, (i, p)) in live.left.iter().zip(live.left_potential.iter().enumerate()) {
             if l.inflow > l.supply || l.supply > MAX_SUPPLY {
                 return Err(ProofError::LeftBalance(i));
@@ -153,8 +174,8 @@ impl Rebuild {
                 return Err(ProofError::LeftPrice(i));
             }
         }
-        for (j, (r, &d)) in live.right.iter().zip(&degree).enumerate() {
-            if r.outflow > r.capacity || (!r.alive && (r.capacity != 0 || d != 0)) {
+        for (j, (r, t)) in live.right.iter().zip(&rights).enumerate() {
+            if r.outflow > r.capacity || (!r.alive && (r.capacity != 0 || t.degree != 0)) {
                 return Err(ProofError::RightBalance(j));
             }
             if (r.outflow < r.capacity && r.potential < 0) || (r.outflow > 0 && r.potential > 0) {
@@ -164,9 +185,9 @@ impl Rebuild {
         // The lists, each allocated once at its size and filled in arc order: the left nodes'
         // on this thread, the right nodes' on a second one if allowed.
         live.arcs.shrink_to_fit();
-        for ((r, d), f) in live.right.iter_mut().zip(degree).zip(flowing) {
-            r.into = Vec::with_capacity(d as usize);
-            r.flowing = Vec::with_capacity(f as usize);
+        for (r, t) in live.right.iter_mut().zip(rights) {
+            r.into = Vec::with_capacity(t.degree as usize);
+            r.flowing = Vec::with_capacity(t.flowing as usize);
         }
         live.left_arcs = left_degree
             .into_iter()
