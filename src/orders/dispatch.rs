@@ -130,11 +130,11 @@ impl Ledger {
             });
             match current {
                 Some((TicketState::Offered, q, tier, value)) if q != flow => {
-                    self.set_offer(k, &resource, flow, at, tier, value);
+                    self.set_offer(k, (&resource, arc.right), flow, at, tier, value);
                 }
                 None if flow > 0 => {
                     let tier = self.tiers[a as usize];
-                    self.set_offer(k, &resource, flow, at, tier, arc.value);
+                    self.set_offer(k, (&resource, arc.right), flow, at, tier, arc.value);
                 }
                 _ => {}
             }
@@ -154,12 +154,12 @@ impl Ledger {
         }
     }
 
-    /// Sets the offer of `resource` on order `k` to `quantity` units made at `at` (0: none),
-    /// keeping the offers' time index and the feed.
+    /// Sets the offer of `resource` (its id and roster slot) on order `k` to `quantity` units
+    /// made at `at` (0: none), keeping the offers' time index and the feed.
     pub(super) fn set_offer(
         &mut self,
         k: usize,
-        resource: &str,
+        (resource, slot): (&str, u32),
         quantity: i64,
         at: Option<DateTime>,
         tier: Level,
@@ -168,7 +168,6 @@ impl Ledger {
         let Some(o) = self.orders[k].as_mut() else {
             return;
         };
-        let slot = self.roster.find(resource).unwrap_or(u32::MAX);
         let (serial, t) = (o.serial, o.ticket(resource));
         let before = match t.map(|t| &o.tickets[t]) {
             Some(t) if t.state == TicketState::Offered => (t.quantity, t.since),
@@ -221,6 +220,7 @@ impl Ledger {
 
     /// The offer of `resource` on order `k` is gone (accepted, declined, claimed, expired).
     pub(super) fn drop_offer(&mut self, k: usize, resource: &str) {
-        self.set_offer(k, resource, 0, None, Level::City, 0);
+        let slot = self.roster.find(resource).unwrap_or(u32::MAX);
+        self.set_offer(k, (resource, slot), 0, None, Level::City, 0);
     }
 }
