@@ -822,9 +822,15 @@ fn restart() {
     if let Err(e) = std::fs::create_dir_all(&dir) {
         panic!("{}: {e}", dir.display());
     }
+    // Written through to the disk before any child starts, as a snapshot a service restarts
+    // from was written long before (no writeback of it competes with the restore).
     let write = |name: &str, text: String| {
         let path = dir.join(name);
-        if let Err(e) = std::fs::write(&path, text) {
+        let written = std::fs::File::create(&path).and_then(|mut f| {
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
             panic!("{}: {e}", path.display());
         }
         path
