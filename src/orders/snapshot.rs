@@ -512,44 +512,57 @@ impl Ledger {
         // The orders: read in chunks on this thread (which frees what the parse allocated),
         // scanned on another one once it has built the roster.
         let total = file.orders.len();
-        let read = |sink: &mut dyn FnMut(Vec<Option<Order>>) -> bool| {
+        let read = |sink: &mut dyn FnMut(Vec<Option<Order>>)| {
             let mut chunk = Vec::with_capacity(ORDER_CHUNK);
             for r in file.orders {
                 chunk.push(Some(order(r, &vocab, areas)?));
                 if chunk.len() == ORDER_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(ORDER_CHUNK));
-                    if !sink(full) {
-                        return Ok(());
-                    }
+                    sink(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(ORDER_CHUNK),
+                    ));
                 }
             }
             sink(chunk);
             Ok::<_, SnapshotError>(())
         };
-        let scan_all = |roster: Roster, chunks: &mut dyn Iterator<Item = Vec<Option<Order>>>| {
+        let scan_all = |roster: &Roster, chunks: &mut dyn Iterator<Item = Vec<Option<Order>>>| {
             let (mut orders, mut scan) = (Vec::with_capacity(total), Scan::default());
             for chunk in chunks {
-                scan.append(Scan::of(&chunk, orders.len(), &roster, areas, &archived)?);
+                scan.append(Scan::of(&chunk, orders.len(), roster, areas, &archived)?);
                 orders.extend(chunk);
             }
-            Ok::<_, SnapshotError>((roster, orders, scan))
+            Ok::<_, SnapshotError>((orders, scan))
         };
+        // A damaged snapshot is refused with the same error on any number of threads: the
+        // roster's first, then the first order that cannot be read, then the scan's.
         let (roster, orders, scan) = if threads.get() < 2 {
-            let mut chunks = Vec::new();
             let roster = roster()?;
-            read(&mut |chunk| {
-                chunks.push(chunk);
-                true
-            })?;
-            scan_all(roster, &mut chunks.into_iter())?
+            let mut chunks = Vec::new();
+            read(&mut |chunk| chunks.push(chunk))?;
+            let (orders, scan) = scan_all(&roster, &mut chunks.into_iter())?;
+            (roster, orders, scan)
         } else {
             let (send, receive) = std::sync::mpsc::channel();
-            let (read, scanned) = threads.join(
-                move || read(&mut |chunk| send.send(chunk).is_ok()),
-                || scan_all(roster()?, &mut receive.into_iter()),
+            let (read, (roster, scanned)) = threads.join(
+                // Reading goes on if the scan stops, so that its own first error is found.
+                move || {
+                    read(&mut |chunk| {
+                        let _ = send.send(chunk);
+                    })
+                },
+                move || match roster() {
+                    Ok(roster) => {
+                        let scanned = scan_all(&roster, &mut receive.into_iter());
+                        (Ok(roster), scanned)
+                    }
+                    Err(e) => (Err(e), Ok((Vec::new(), Scan::default()))),
+                },
             );
+            let roster = roster?;
             read?;
-            scanned?
+            let (orders, scan) = scanned?;
+            (roster, orders, scan)
         };
         let n = file.left_potential.len();
         let mut order_of = vec![NO_ORDER; n];

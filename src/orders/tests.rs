@@ -192,3 +192,65 @@ fn restore_is_the_same_on_one_thread_and_two() {
         assert_eq!(restored[0], restored[1], "seed {seed}");
     }
 }
+
+#[test]
+fn a_damaged_snapshot_gets_the_same_error_on_one_thread_and_two() {
+    use crate::orders::Rules;
+    use crate::parallel::Threads;
+    use serde_json::Value;
+    let mut checked = 0;
+    for seed in 0..10 {
+        let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 5)).unwrap();
+        let mut ledger = Ledger::new(instance.clone()).unwrap();
+        let (mut rng, mut minute, mut n) = (Rng::new(seed), 0, 0);
+        for _ in 0..60 {
+            let line = command(&mut rng, &ledger, &mut minute, &mut n);
+            let _ = ledger.apply_line(&line);
+        }
+        let saved: Value = serde_json::from_str(&ledger.snapshot()).unwrap();
+        let orders = saved["orders"].as_array().unwrap().len();
+        let resource = saved["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|r| !r.is_null())
+            .unwrap();
+        let offered = (0..orders).find(|&k| {
+            saved["orders"][k]["tickets"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["state"] == "offered"))
+        });
+        // Two faults each, one that the roster, the scan or an early order finds, and a
+        // late order that cannot be read (the threads meet them in either order).
+        let mut cases = Vec::new();
+        let mut v = saved.clone();
+        v["resources"][resource]["kind"] = "bogus".into();
+        cases.push(v);
+        if let Some(k) = offered {
+            let mut v = saved.clone();
+            for t in v["orders"][k]["tickets"].as_array_mut().unwrap() {
+                t["resource"] = "nobody".into();
+            }
+            cases.push(v);
+        }
+        let mut v = saved.clone();
+        v["orders"][0]["state"] = "bogus".into();
+        cases.push(v);
+        for mut v in cases {
+            v["orders"][orders - 1]["state"] = "unreadable".into();
+            let text = v.to_string();
+            let error = |threads| {
+                Ledger::restore_on(instance.clone(), Rules::default(), &text, threads)
+                    .err()
+                    .map(|e| e.to_string())
+            };
+            let serial = error(Threads::serial());
+            assert!(serial.is_some(), "seed {seed}: a damaged snapshot restored");
+            for _ in 0..20 {
+                assert_eq!(error(Threads::new(2)), serial, "seed {seed}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} damaged snapshots");
+}
