@@ -513,9 +513,11 @@ impl Ledger {
         // scanned on another one once it has built the roster.
         let total = file.orders.len();
         let read = |sink: &mut dyn FnMut(Vec<Option<Order>>)| {
-            let mut chunk = Vec::with_capacity(ORDER_CHUNK);
-            for r in file.orders {
-                chunk.push(Some(order(r, &vocab, areas)?));
+            let (mut chunk, mut indexes) = (Vec::with_capacity(ORDER_CHUNK), Indexes::default());
+            for (k, r) in file.orders.into_iter().enumerate() {
+                let o = order(r, &vocab, areas)?;
+                indexes.add(k, &o, areas);
+                chunk.push(Some(o));
                 if chunk.len() == ORDER_CHUNK {
                     sink(std::mem::replace(
                         &mut chunk,
@@ -524,24 +526,24 @@ impl Ledger {
                 }
             }
             sink(chunk);
-            Ok::<_, SnapshotError>(())
+            Ok::<_, SnapshotError>(indexes)
         };
-        let scan_all = |roster: &Roster, chunks: &mut dyn Iterator<Item = Vec<Option<Order>>>| {
-            let (mut orders, mut scan) = (Vec::with_capacity(total), Scan::default());
+        let scan = |roster: &Roster, chunks: &mut dyn Iterator<Item = Vec<Option<Order>>>| {
+            let (mut orders, mut pins) = (Vec::with_capacity(total), Pins::default());
             for chunk in chunks {
-                scan.append(Scan::of(&chunk, orders.len(), roster, areas, &archived)?);
+                pins.add(&chunk, orders.len(), roster, &archived)?;
                 orders.extend(chunk);
             }
-            Ok::<_, SnapshotError>((orders, scan))
+            Ok::<_, SnapshotError>((orders, pins))
         };
         // A damaged snapshot is refused with the same error on any number of threads: the
         // roster's first, then the first order that cannot be read, then the scan's.
-        let (roster, orders, scan) = if threads.get() < 2 {
+        let (roster, indexes, orders, pins) = if threads.get() < 2 {
             let roster = roster()?;
             let mut chunks = Vec::new();
-            read(&mut |chunk| chunks.push(chunk))?;
-            let (orders, scan) = scan_all(&roster, &mut chunks.into_iter())?;
-            (roster, orders, scan)
+            let indexes = read(&mut |chunk| chunks.push(chunk))?;
+            let (orders, pins) = scan(&roster, &mut chunks.into_iter())?;
+            (roster, indexes, orders, pins)
         } else {
             let (send, receive) = std::sync::mpsc::channel();
             let (read, (roster, scanned)) = threads.join(
@@ -553,16 +555,16 @@ impl Ledger {
                 },
                 move || match roster() {
                     Ok(roster) => {
-                        let scanned = scan_all(&roster, &mut receive.into_iter());
+                        let scanned = scan(&roster, &mut receive.into_iter());
                         (Ok(roster), scanned)
                     }
-                    Err(e) => (Err(e), Ok((Vec::new(), Scan::default()))),
+                    Err(e) => (Err(e), Ok((Vec::new(), Pins::default()))),
                 },
             );
             let roster = roster?;
-            read?;
-            let (orders, scan) = scanned?;
-            (roster, orders, scan)
+            let indexes = read?;
+            let (orders, pins) = scanned?;
+            (roster, indexes, orders, pins)
         };
         let n = file.left_potential.len();
         let mut order_of = vec![NO_ORDER; n];
@@ -632,22 +634,22 @@ impl Ledger {
         for (i, p) in file.left_potential.iter().enumerate() {
             lefts[i].potential = *p;
         }
-        for &(node, supply) in &scan.supplies {
+        for &(node, supply) in &pins.supplies {
             lefts[node as usize].supply = supply;
         }
         // Built in bulk from sorted lists.
-        let n_orders = scan.ids.len();
-        ledger.index = scan.ids.into_iter().collect();
-        ledger.by_serial = scan.serials.into_iter().collect();
+        let n_orders = indexes.ids.len();
+        ledger.index = indexes.ids.into_iter().collect();
+        ledger.by_serial = indexes.serials.into_iter().collect();
         if ledger.index.len() != n_orders || ledger.by_serial.len() != n_orders {
             return Err(bad("an order id or serial twice"));
         }
-        ledger.places = scan.places.into_iter().collect();
-        ledger.offers = scan.offers.into_iter().collect();
-        ledger.rating = scan.rating.into_iter().collect();
-        ledger.ends = scan.ends.into_iter().collect();
-        ledger.lapses = scan.lapses.into_iter().collect();
-        let (mut nodes, pins) = (scan.nodes, scan.pins);
+        ledger.places = indexes.places.into_iter().collect();
+        ledger.offers = pins.offers.into_iter().collect();
+        ledger.rating = indexes.rating.into_iter().collect();
+        ledger.ends = indexes.ends.into_iter().collect();
+        ledger.lapses = pins.lapses.into_iter().collect();
+        let (mut nodes, pins) = (pins.nodes, pins.pins);
         // Time: resources whose window ended before the last command get no offers; the
         // deadlines of listed orders under the policy in force.
         for j in 0..m as u32 {
@@ -855,16 +857,41 @@ fn order(r: OrderRecord, roster: &Roster, areas: &Areas) -> Result<Order, Snapsh
     Ok(o)
 }
 
-/// What restore gathers from a run of orders, in posting order: the ledger's indexes as
-/// lists (sorted into sets later), and each node's supply and pins.
+/// The ledger's indexes of the orders that need no roster, gathered as the orders are read, in
+/// posting order (sorted into sets later).
 #[derive(Default)]
-struct Scan {
+struct Indexes {
     ids: Vec<(String, usize)>,
     serials: Vec<(u64, usize)>,
     places: Vec<(u32, u32, u64)>,
-    offers: Vec<(DateTime, u64, u32)>,
     rating: Vec<(DateTime, u64)>,
     ends: Vec<(DateTime, u64)>,
+}
+
+impl Indexes {
+    /// Adds order `k`.
+    fn add(&mut self, k: usize, o: &Order, areas: &Areas) {
+        self.ids.push((o.id.clone(), k));
+        self.serials.push((o.serial, k));
+        if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
+            self.rating.push((at, o.serial));
+        }
+        if o.state == OrderState::Listed {
+            for (a, c) in Roster::places(&o.wanted, areas) {
+                self.places.push((a, c, o.serial));
+            }
+            if let Some(end) = o.window_end() {
+                self.ends.push((end, o.serial));
+            }
+        }
+    }
+}
+
+/// What the orders say of single resources, found in the roster in posting order: the
+/// offers' and lapses' indexes, and each node's supply and pins.
+#[derive(Default)]
+struct Pins {
+    offers: Vec<(DateTime, u64, u32)>,
     lapses: Vec<(DateTime, u64, u32)>,
     /// (left node, open units).
     supplies: Vec<(u32, i64)>,
@@ -872,33 +899,21 @@ struct Scan {
     pins: Vec<(u32, Option<i64>)>,
 }
 
-impl Scan {
-    /// Scans `orders`, the first of which is the ledger's order `from`.
-    fn of(
+impl Pins {
+    /// Adds `orders`, the first of which is the ledger's order `from`.
+    fn add(
+        &mut self,
         orders: &[Option<Order>],
         from: usize,
         roster: &Roster,
-        areas: &Areas,
         archived: &BTreeMap<Box<str>, OrderState>,
-    ) -> Result<Scan, SnapshotError> {
-        let mut s = Scan {
-            ids: Vec::with_capacity(orders.len()),
-            serials: Vec::with_capacity(orders.len()),
-            supplies: Vec::with_capacity(orders.len()),
-            nodes: Vec::with_capacity(orders.len()),
-            ..Scan::default()
-        };
+    ) -> Result<(), SnapshotError> {
         let (mut offered, mut lapsed) = (Vec::new(), Vec::new());
         for (k, o) in orders.iter().enumerate() {
             let k = from + k;
             let o = o.as_ref().ok_or_else(|| bad("order slot"))?;
-            s.ids.push((o.id.clone(), k));
-            s.serials.push((o.serial, k));
             if archived.contains_key(o.id.as_str()) {
                 return Err(bad(format!("order {:?} twice", o.id)));
-            }
-            if let Some(at) = o.completed_at.filter(|_| o.state == OrderState::Completed) {
-                s.rating.push((at, o.serial));
             }
             offered.clear();
             for t in o.tickets.iter().filter(|t| t.state == TicketState::Offered) {
@@ -906,24 +921,16 @@ impl Scan {
                     .find(&t.resource)
                     .ok_or_else(|| bad(format!("offer of {:?}", t.resource)))?;
                 if let Some(since) = t.since {
-                    s.offers.push((since, o.serial, j));
+                    self.offers.push((since, o.serial, j));
                 }
                 offered.push((j, t.quantity));
             }
             let listed = o.state == OrderState::Listed;
-            if listed {
-                for (a, c) in Roster::places(&o.wanted, areas) {
-                    s.places.push((a, c, o.serial));
-                }
-                if let Some(end) = o.window_end() {
-                    s.ends.push((end, o.serial));
-                }
-            }
             lapsed.clear();
             for (res, until) in &o.lapsed {
                 match roster.find(res) {
                     Some(j) if listed => {
-                        s.lapses.push((*until, o.serial, j));
+                        self.lapses.push((*until, o.serial, j));
                         lapsed.push(j);
                     }
                     Some(j) => lapsed.push(j),
@@ -933,10 +940,10 @@ impl Scan {
             }
             match o.node {
                 Some(node) => {
-                    s.supplies.push((node, o.open()));
+                    self.supplies.push((node, o.open()));
                     // What the order says of single resources: those it may no longer get
                     // (first, so that they win), then its offers.
-                    let first = s.pins.len() as u32;
+                    let first = self.pins.len() as u32;
                     let gone = o.excluded.iter().chain(
                         o.tickets
                             .iter()
@@ -944,14 +951,14 @@ impl Scan {
                             .map(|t| &t.resource),
                     );
                     let gone = gone.filter_map(|id| roster.find(id));
-                    s.pins
+                    self.pins
                         .extend(gone.chain(lapsed.iter().copied()).map(|j| (j, None)));
-                    s.pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
-                    s.nodes.push(OrderNode {
+                    self.pins.extend(offered.iter().map(|&(j, q)| (j, Some(q))));
+                    self.nodes.push(OrderNode {
                         key: Roster::group_key(&o.wanted),
                         order: k,
                         node,
-                        pins: first..s.pins.len() as u32,
+                        pins: first..self.pins.len() as u32,
                     });
                 }
                 None if o.tickets.iter().any(|t| t.state == TicketState::Offered) => {
@@ -960,25 +967,7 @@ impl Scan {
                 None => {}
             }
         }
-        Ok(s)
-    }
-
-    /// Appends the scan of the orders that follow.
-    fn append(&mut self, more: Scan) {
-        let shift = self.pins.len() as u32;
-        self.ids.extend(more.ids);
-        self.serials.extend(more.serials);
-        self.places.extend(more.places);
-        self.offers.extend(more.offers);
-        self.rating.extend(more.rating);
-        self.ends.extend(more.ends);
-        self.lapses.extend(more.lapses);
-        self.supplies.extend(more.supplies);
-        self.pins.extend(more.pins);
-        self.nodes.extend(more.nodes.into_iter().map(|l| OrderNode {
-            pins: l.pins.start + shift..l.pins.end + shift,
-            ..l
-        }));
+        Ok(())
     }
 }
 
