@@ -39,28 +39,28 @@ impl Names {
         k
     }
 
+    /// The indices of `names` (new ones interned), ascending and without repeats.
     fn set(&mut self, names: &[String]) -> Vec<u32> {
-        let mut v: Vec<u32> = names.iter().map(|n| self.intern(n)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+        ascending(names.iter().map(|n| self.intern(n)).collect())
     }
 
     /// [`Names::set`] of names that are all interned already (else `None`).
     fn known_set(&self, names: &[String]) -> Option<Vec<u32>> {
-        let mut v = names
-            .iter()
-            .map(|n| self.index.get(n.as_str()).copied())
-            .collect::<Option<Vec<u32>>>()?;
-        v.sort_unstable();
-        v.dedup();
-        Some(v)
+        let v = names.iter().map(|n| self.index.get(n.as_str()).copied());
+        Some(ascending(v.collect::<Option<_>>()?))
     }
 
     /// Every name in interning order.
     pub(super) fn all(&self) -> &[String] {
         &self.names
     }
+}
+
+/// `v` ascending, without repeats.
+fn ascending(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// A need in the roster's terms: what eligibility looks at.
@@ -138,10 +138,8 @@ pub(super) struct Mark {
 #[derive(Clone, PartialEq, Eq)]
 pub(super) struct Roster {
     slots: Vec<Option<Member>>,
-    /// Slots by id, in id order (what lists resources reads).
-    ids: BTreeMap<String, u32>,
-    /// The same, hashed (what finds one reads: a snapshot's restore finds hundreds of
-    /// thousands). Left out of `Debug`, whose text must not depend on hashing order.
+    /// Slots by id (a snapshot's restore finds hundreds of thousands). Left out of `Debug`,
+    /// whose text must not depend on hashing order (the slots hold the ids).
     slot_of: HashMap<String, u32>,
     categories: Names,
     skills: Names,
@@ -156,7 +154,6 @@ impl std::fmt::Debug for Roster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Roster")
             .field("slots", &self.slots)
-            .field("ids", &self.ids)
             .field("categories", &self.categories)
             .field("skills", &self.skills)
             .field("served", &{
@@ -183,7 +180,6 @@ impl Roster {
     pub(super) fn new(instance: &Instance, resources: Vec<ResourceData>) -> Roster {
         let mut roster = Roster {
             slots: Vec::new(),
-            ids: BTreeMap::new(),
             slot_of: HashMap::with_capacity(resources.len()),
             categories: Names::default(),
             skills: Names::default(),
@@ -211,7 +207,6 @@ impl Roster {
     ) -> Roster {
         let mut roster = Roster {
             slots: Vec::new(),
-            ids: BTreeMap::new(),
             slot_of: HashMap::with_capacity(slots.len()),
             categories: Names::default(),
             skills: Names::default(),
@@ -261,11 +256,13 @@ impl Roster {
         self.get(j).map_or("", |m| m.data.id.as_str())
     }
 
-    /// Every resource, by id.
+    /// Every resource, by id (sorted when asked: only listings and summaries want the order).
     pub(super) fn by_id(&self) -> impl Iterator<Item = (u32, &Member)> + '_ {
-        self.ids
-            .values()
-            .filter_map(|&j| self.get(j).map(|m| (j, m)))
+        let mut all: Vec<(u32, &Member)> = (0..self.slots.len() as u32)
+            .filter_map(|j| self.get(j).map(|m| (j, m)))
+            .collect();
+        all.sort_unstable_by(|a, b| a.1.data.id.cmp(&b.1.data.id));
+        all.into_iter()
     }
 
     /// Puts a validated resource into slot `j` (a new one or a free one), with its index
@@ -295,7 +292,6 @@ impl Roster {
                 }
             }
         }
-        self.ids.insert(member.data.id.clone(), j);
         self.slot_of.insert(member.data.id.clone(), j);
         if self.slots.len() <= j as usize {
             self.slots.resize(j as usize + 1, None);
@@ -350,7 +346,6 @@ impl Roster {
             }
         }
         self.cards[j as usize] = Card::BLANK;
-        self.ids.remove(&member.data.id);
         self.slot_of.remove(&member.data.id);
         Some(member)
     }
