@@ -82,6 +82,12 @@ impl Journal {
     }
 }
 
+/// Empties one of the journal's lists, keeping at most `KEEP` places of room.
+fn empty<T>(list: &mut Vec<T>) {
+    list.clear();
+    list.shrink_to(KEEP);
+}
+
 /// What a step saved: each `Arc`, `Left`, `Right`, `LeftArcs` and `IntoSet` step pushed
 /// exactly one (a journal that breaks this is a bug, not a state to go on from).
 fn saved<T>(item: Option<T>) -> T {
@@ -173,16 +179,13 @@ impl LiveFlow {
                 _ => {}
             }
         }
-        undo.shrink_to(KEEP);
         self.journal.undo = undo;
-        self.journal.arcs.clear();
-        self.journal.arcs.shrink_to(KEEP);
-        self.journal.nodes.clear();
-        self.journal.nodes.shrink_to(KEEP);
-        self.journal.lists.clear();
-        self.journal.lists.shrink_to(KEEP);
-        self.journal.entries.clear();
-        self.journal.entries.shrink_to(KEEP);
+        let j = &mut self.journal;
+        empty(&mut j.undo);
+        empty(&mut j.arcs);
+        empty(&mut j.nodes);
+        empty(&mut j.lists);
+        empty(&mut j.entries);
         self.free_arcs.append(&mut self.pending_arcs);
         self.free_left.append(&mut self.pending_left);
         self.free_right.append(&mut self.pending_right);
