@@ -165,6 +165,19 @@ fn a_failed_repair_changes_nothing() {
     assert!(faults > 100, "only {faults} faults injected");
 }
 
+/// A tiny instance (by `seed`) and a ledger on it after as many random commands as `count`
+/// draws from the stream's generator first.
+fn busy(seed: u64, count: impl FnOnce(&mut Rng) -> i64) -> (Instance, Ledger) {
+    let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 5)).unwrap();
+    let mut ledger = Ledger::new(instance.clone()).unwrap();
+    let (mut rng, mut minute, mut n) = (Rng::new(seed), 0, 0);
+    for _ in 0..count(&mut rng) {
+        let line = command(&mut rng, &ledger, &mut minute, &mut n);
+        let _ = ledger.apply_line(&line);
+    }
+    (instance, ledger)
+}
+
 /// A snapshot taken at random points of random streams restores alike on one thread and on
 /// two (arcs found and built in turn, or found on one thread and built on the other).
 #[test]
@@ -172,13 +185,7 @@ fn restore_is_the_same_on_one_thread_and_two() {
     use crate::orders::Rules;
     use crate::parallel::Threads;
     for seed in 0..20 {
-        let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 5)).unwrap();
-        let mut ledger = Ledger::new(instance.clone()).unwrap();
-        let (mut rng, mut minute, mut n) = (Rng::new(seed), 0, 0);
-        for _ in 0..rng.range(0, 40) {
-            let line = command(&mut rng, &ledger, &mut minute, &mut n);
-            let _ = ledger.apply_line(&line);
-        }
+        let (instance, ledger) = busy(seed, |rng| rng.range(0, 40));
         let snapshot = ledger.snapshot();
         let restored = [Threads::serial(), Threads::new(2)].map(|threads| {
             let restored =
@@ -200,13 +207,7 @@ fn a_damaged_snapshot_gets_the_same_error_on_one_thread_and_two() {
     use serde_json::Value;
     let mut checked = 0;
     for seed in 0..10 {
-        let instance = Instance::from_data(&generate(&Shape::tiny(), seed % 5)).unwrap();
-        let mut ledger = Ledger::new(instance.clone()).unwrap();
-        let (mut rng, mut minute, mut n) = (Rng::new(seed), 0, 0);
-        for _ in 0..60 {
-            let line = command(&mut rng, &ledger, &mut minute, &mut n);
-            let _ = ledger.apply_line(&line);
-        }
+        let (instance, ledger) = busy(seed, |_| 60);
         let saved: Value = serde_json::from_str(&ledger.snapshot()).unwrap();
         let orders = saved["orders"].as_array().unwrap().len();
         let resource = saved["resources"]
