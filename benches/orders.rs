@@ -39,6 +39,8 @@ use std::time::{Duration, Instant};
 
 /// The time of every command but the last tick, which comes a day later.
 const AT: &str = "2026-12-01T08:00:00";
+/// The last tick's time, when the first offers have expired.
+const DAY_LATER: &str = "2026-12-02T09:00:00";
 
 fn instance(shape: &Shape) -> Instance {
     match Instance::from_data(&generate(shape, 1)) {
@@ -448,7 +450,7 @@ fn orders(c: &mut Criterion) {
         }
         let expired = stamped(&ledger);
         let searches = ledger.dispatch_searches();
-        let tick = Command::new("2026-12-02T09:00:00", "clock", Action::Tick);
+        let tick = Command::new(DAY_LATER, "clock", Action::Tick);
         let time = timed(&mut ledger, vec![tick]);
         eprintln!(
             "orders/{name}/tick: {expired} offers expired (after {declined} declines) and \
@@ -837,10 +839,8 @@ fn restart() {
     };
     let mut ledger = ledger(&Shape::district());
     let start = write("start.json", ledger.snapshot());
-    for at in [AT, "2026-12-02T09:00:00"] {
-        if let Err(e) = ledger.apply(Command::new(at, "clock", Action::Tick)) {
-            panic!("tick: {e}");
-        }
+    for at in [AT, DAY_LATER] {
+        timed(&mut ledger, vec![Command::new(at, "clock", Action::Tick)]);
     }
     let ticked = write("ticked.json", ledger.snapshot());
     drop(ledger);
