@@ -44,6 +44,11 @@ pub struct BranchSolver {
     pub max_arcs: u64,
     /// Flow solves per node that look for the prices.
     pub flows_per_node: u32,
+    /// Flow solves at the root, each also repaired into an answer: the fixed costs shared
+    /// over the units of the flow before (slope scaling) bring the answers closer to the
+    /// optimum, flow after flow, where one more flow per node of the tree hardly moves the
+    /// bound of a large program.
+    pub root_flows: u32,
     /// Subgradient steps on the bound itself at a node whose openings are all decided (each
     /// costs one pass over the arcs).
     pub steps_per_node: u32,
@@ -56,6 +61,7 @@ impl Default for BranchSolver {
             max_flow_solves: u64::MAX,
             max_arcs: 600_000_000,
             flows_per_node: 4,
+            root_flows: 30,
             steps_per_node: 30,
         }
     }
@@ -93,6 +99,9 @@ impl Ord for Node {
 
 /// A node's best evaluation with its prices `(μ, λ)`.
 type Priced = (Eval, Vec<i64>, Vec<i64>);
+
+/// Rounds of descent on the needs' prices a node tries after its first flow.
+const DESCENT_ROUNDS: usize = 8;
 
 /// The best answer so far.
 struct Best {
@@ -289,11 +298,20 @@ impl Search<'_> {
             .map(|o| p.net.capacity[o.node as usize])
             .collect();
         let mut step = 1.0f64;
-        let pruned = |e: &Eval, s: &Self| {
-            e.scaled.div_euclid(i128::from(s.scale)) <= i128::from(s.best.objective)
+        // Enough once the node's bound is down to the incumbent, or within the gap asked for.
+        let done = |e: &Eval, s: &Self| {
+            let bound = e.scaled.div_euclid(i128::from(s.scale));
+            let incumbent = i128::from(s.best.objective);
+            bound <= incumbent || s.opts.gap_reached(bound, incumbent)
         };
-        for t in 0..self.opts.flows_per_node {
-            if self.spent() || pruned(&best, self) {
+        let root = self.stats.nodes == 1;
+        let flows = if root {
+            self.opts.root_flows
+        } else {
+            self.opts.flows_per_node
+        };
+        for t in 0..flows {
+            if self.spent() || done(&best, self) {
                 break;
             }
             let (net, map) = self.priced(state, &lam, &share);
@@ -313,8 +331,14 @@ impl Search<'_> {
                 best_mu.clone_from(&mu);
                 best_lam.clone_from(&lam);
             }
+            // The first flow pays each fixed cost by the unit over the whole capacity, so its
+            // duals price the needs as if openings came in fractions: lower them where the
+            // bound, which opens whole, lets it.
+            if t == 0 {
+                self.descend(state, &mut best, &mut best_mu, &best_lam);
+            }
             // Every flow of the root is tried as an answer, the first of every other node.
-            if t == 0 || self.stats.nodes == 1 {
+            if t == 0 || root {
                 self.answer(state, flow.clone())?;
             }
             // Rows: move λ by the flow's over- or under-charge (a subgradient step).
@@ -357,6 +381,21 @@ impl Search<'_> {
         }
         let (e, m, l) = self.polish(state, best, best_mu, best_lam);
         Ok(Some((e, m, l)))
+    }
+
+    /// Rounds of [`Incoming::descend`] from `best_mu`, each evaluated exactly, while they
+    /// lower the bound (at most [`DESCENT_ROUNDS`]).
+    fn descend(&self, state: &[State], best: &mut Eval, best_mu: &mut Vec<i64>, lam: &[i64]) {
+        for _ in 0..DESCENT_ROUNDS {
+            let mu = self.inc.descend(self.p, self.scale, (best_mu, lam), state);
+            match self.eval(&mu, lam, state) {
+                Some(e) if e.scaled < best.scaled => {
+                    *best = e;
+                    *best_mu = mu;
+                }
+                _ => break,
+            }
+        }
     }
 
     /// Subgradient steps on the bound itself, alternating the left prices and the row prices

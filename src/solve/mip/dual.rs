@@ -193,3 +193,161 @@ pub(crate) struct ArcBounds {
     /// Most units per arc.
     pub(crate) hi: Vec<i64>,
 }
+
+impl Incoming {
+    /// Lower prices on the needs that no counted knapsack would take more of, each as far as
+    /// it can go alone without changing what any knapsack takes: a step down the bound
+    /// `L(μ, λ)` that a flow's duals cannot make, because the flow pays an opening's fixed
+    /// cost by the unit while the bound pays it whole or not at all.
+    ///
+    /// For a need `i` with `μ_i > 0`, lowering `μ_i` by `δ` changes `L` by `−δ·supply_i` plus
+    /// `δ` times the units the knapsacks then take of it. A counted knapsack takes more only
+    /// once the need's profit reaches its marginal profit, so while fewer than `supply_i`
+    /// units are taken at or above the margins, each `δ` up to the nearest margin lowers `L`.
+    /// An opening that is not counted only starts to count once its knapsack gains its
+    /// (negative) margin, which the needs lowered on it share. Any prices give a valid bound;
+    /// the caller evaluates the result exactly and keeps it only if it is lower.
+    pub(crate) fn descend(
+        &self,
+        p: &Program,
+        scale: i64,
+        (mu, lam): (&[i64], &[i64]),
+        state: &[State],
+    ) -> Vec<i64> {
+        let net = &p.net;
+        let n = net.supply.len();
+        // Units taken at or above the margins, and the nearest margin above, per need.
+        let mut taken = vec![0i64; n];
+        let mut room_to_margin = vec![i64::MAX; n];
+        // Per opening not counted: how much its knapsack may gain, and its needs at or above
+        // its margin with their units.
+        let mut uncounted: Vec<(i128, Vec<(u32, i64)>)> = Vec::new();
+        let mut profit: Vec<(i64, u32, i64)> = Vec::new();
+        for j in 0..net.capacity.len() {
+            let opening = self.opening[j];
+            if opening.is_some_and(|o| state[o as usize] == State::Out) {
+                continue;
+            }
+            let cap = net.capacity[j];
+            profit.clear();
+            for &(i, a) in &self.arcs[self.start[j] as usize..self.start[j + 1] as usize] {
+                let (iu, a) = (i as usize, a as usize);
+                let price = match p.row[a] {
+                    NO_ROW => 0,
+                    r => lam[r as usize] * p.charge[a],
+                };
+                profit.push((
+                    scale * net.value[a] - price - mu[iu],
+                    i,
+                    net.supply[iu].min(cap),
+                ));
+            }
+            profit.sort_unstable_by_key(|e| (std::cmp::Reverse(e.0), e.1));
+            // The marginal profit: that of the unit that fills the capacity, else 0.
+            let (mut room, mut margin, mut knapsack) = (cap, 0i64, 0i128);
+            for &(pr, _, units) in &profit {
+                if pr <= 0 || room == 0 {
+                    break;
+                }
+                let t = units.min(room);
+                room -= t;
+                knapsack += i128::from(pr) * i128::from(t);
+                if room == 0 {
+                    margin = pr;
+                }
+            }
+            let short = opening.and_then(|o| {
+                let op = &p.openings[o as usize];
+                let fixed = i128::from(scale) * i128::from(op.cost)
+                    + i128::from(lam[op.row as usize]) * i128::from(op.charge);
+                (state[o as usize] != State::In && knapsack < fixed).then(|| fixed - knapsack)
+            });
+            let mut at_margin = Vec::new();
+            for &(pr, i, units) in &profit {
+                if pr >= margin {
+                    match short {
+                        None => taken[i as usize] += units,
+                        Some(_) => at_margin.push((i, units)),
+                    }
+                } else {
+                    let r = &mut room_to_margin[i as usize];
+                    *r = (*r).min(margin - pr);
+                }
+            }
+            if let Some(s) = short {
+                uncounted.push((s, at_margin));
+            }
+        }
+        let mut delta: Vec<i64> = (0..n)
+            .map(|i| {
+                if taken[i] >= net.supply[i] {
+                    0
+                } else {
+                    room_to_margin[i].min(mu[i])
+                }
+            })
+            .collect();
+        // An opening not counted may gain no more than it lacks: scale its needs' steps down.
+        let mut share = vec![1f64; n];
+        for (short, needs) in &uncounted {
+            let gain: i128 = needs
+                .iter()
+                .map(|&(i, u)| i128::from(delta[i as usize]) * i128::from(u))
+                .sum();
+            if gain > *short {
+                let f = *short as f64 / gain as f64;
+                for &(i, _) in needs {
+                    share[i as usize] = share[i as usize].min(f);
+                }
+            }
+        }
+        for (d, f) in delta.iter_mut().zip(&share) {
+            *d = (*d as f64 * f).floor() as i64;
+        }
+        mu.iter().zip(&delta).map(|(&m, &d)| m - d).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::mip::Opening;
+    use crate::solve::Network;
+
+    /// One need of one unit that only an opening can serve (value 10, capacity 10, fixed
+    /// cost 5). Paying the fixed cost by the unit prices the need at 9.5, a bound of 9.5;
+    /// the descent lowers it to 5, the optimum, because the opening then counts whole.
+    #[test]
+    fn descent_closes_the_gap_of_a_fixed_cost_paid_by_the_unit() {
+        let net = Network {
+            supply: vec![1],
+            capacity: vec![10],
+            start: vec![0, 1],
+            head: vec![0],
+            value: vec![10],
+            ..Network::default()
+        };
+        let mut p = Program::from_network(net);
+        p.amount = vec![100];
+        p.openings = vec![Opening {
+            node: 0,
+            cost: 5,
+            charge: 0,
+            row: 0,
+        }];
+        let inc = Incoming::new(&p);
+        let (scale, lam, state) = (2, [0], [State::Free]);
+        let bound = |mu: &[i64]| {
+            inc.eval(&p, scale, (mu, &lam), (&state, None), &p.amount)
+                .map(|e| e.scaled)
+        };
+        // The flow's dual with the fixed cost shared over the capacity: 10 − 5/10, scaled.
+        let mu = [19];
+        assert_eq!(bound(&mu), Some(19));
+        let lower = inc.descend(&p, scale, (&mu, &lam), &state);
+        assert_eq!(lower, vec![10]);
+        assert_eq!(bound(&lower), Some(10));
+        // Nothing is left to lower.
+        assert_eq!(inc.descend(&p, scale, (&lower, &lam), &state), lower);
+    }
+}
