@@ -112,11 +112,7 @@ impl Incoming {
             let mut forced: Vec<(u32, i64)> = Vec::new();
             for &(i, a) in &self.arcs[self.start[j] as usize..self.start[j + 1] as usize] {
                 let (i, a) = (i as usize, a as usize);
-                let price = match p.row[a] {
-                    NO_ROW => 0,
-                    r => lam[r as usize] * p.charge[a],
-                };
-                let pr = scale * net.value[a] - price - mu[i];
+                let pr = profit_of(p, scale, (mu, lam), i, a);
                 let (lo, hi) = match bounds {
                     Some(b) => (b.lo[a], b.hi[a].min(net.supply[i].min(cap))),
                     None => (0, net.supply[i].min(cap)),
@@ -150,10 +146,7 @@ impl Incoming {
                     true
                 }
                 Some(o) => {
-                    let op = &p.openings[o as usize];
-                    let fixed = i128::from(scale) * i128::from(op.cost)
-                        + i128::from(lam[op.row as usize]) * i128::from(op.charge);
-                    let m = knapsack - fixed;
+                    let m = knapsack - fixed_of(p, scale, lam, o as usize);
                     margin[o as usize] = m;
                     let counted = state[o as usize] == State::In || m > 0;
                     if counted {
@@ -183,6 +176,24 @@ impl Incoming {
             margin,
         })
     }
+}
+
+/// The profit of one unit on arc `a` out of left node `i` at prices `(μ, λ)`, in units of
+/// `1/scale`: its value less its row's price and the need's.
+fn profit_of(p: &Program, scale: i64, (mu, lam): (&[i64], &[i64]), i: usize, a: usize) -> i64 {
+    let price = match p.row[a] {
+        NO_ROW => 0,
+        r => lam[r as usize] * p.charge[a],
+    };
+    scale * p.net.value[a] - price - mu[i]
+}
+
+/// What opening `o` costs whole at row prices `lam`, in units of `1/scale`: its fixed cost
+/// and its row's price of its charge.
+fn fixed_of(p: &Program, scale: i64, lam: &[i64], o: usize) -> i128 {
+    let op = &p.openings[o];
+    i128::from(scale) * i128::from(op.cost)
+        + i128::from(lam[op.row as usize]) * i128::from(op.charge)
 }
 
 /// Bounds on the units of every arc at a node of the search.
@@ -232,12 +243,8 @@ impl Incoming {
             profit.clear();
             for &(i, a) in &self.arcs[self.start[j] as usize..self.start[j + 1] as usize] {
                 let (iu, a) = (i as usize, a as usize);
-                let price = match p.row[a] {
-                    NO_ROW => 0,
-                    r => lam[r as usize] * p.charge[a],
-                };
                 profit.push((
-                    scale * net.value[a] - price - mu[iu],
+                    profit_of(p, scale, (mu, lam), iu, a),
                     i,
                     net.supply[iu].min(cap),
                 ));
@@ -257,9 +264,7 @@ impl Incoming {
                 }
             }
             let short = opening.and_then(|o| {
-                let op = &p.openings[o as usize];
-                let fixed = i128::from(scale) * i128::from(op.cost)
-                    + i128::from(lam[op.row as usize]) * i128::from(op.charge);
+                let fixed = fixed_of(p, scale, lam, o as usize);
                 (state[o as usize] != State::In && knapsack < fixed).then(|| fixed - knapsack)
             });
             let mut at_margin = Vec::new();
