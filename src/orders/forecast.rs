@@ -4,10 +4,11 @@
 //! alike (same area, category, priority, vulnerability, skills, window and cost limit) form
 //! one group; each group is a left node of the live network with an arc to every resource
 //! that may serve it, valued by the same formula as an order's pair. Its supply is the
-//! demand still to come: the group's units × the share of the horizon not yet passed (a group
-//! with a window arrives evenly until its window ends, if that comes first) ×
-//! `policy.forecast_weight` / 100 (rounded to the nearest unit; 0 once the group's window has
-//! ended), valued at the pair's value less 1, with no re-offer bonus, brought
+//! demand still to come: of the group's units × `policy.forecast_weight` / 100, expected
+//! evenly over the horizon (or until the group's window ends, if that comes first), those
+//! whose arrival is still ahead, each group's arrivals staggered by its own phase
+//! (`staggered`; 0 once the group's window has ended), valued at the pair's value less 1,
+//! with no re-offer bonus, brought
 //! up to date at every `tick` and every `set_policy`. So the live flow is an exact optimum of
 //! one stated problem, the open orders plus the forecast demand, with the same proof
 //! ([`crate::solve::LiveFlow::verify`]); a forecast node receives no offers (its flow is a
@@ -200,6 +201,34 @@ pub(super) struct Outlook {
     pub(super) groups: Vec<Group>,
 }
 
+/// Group `g`'s phase in units of 2⁻³³ (odd, so strictly between 0 and 1): the golden-ratio
+/// sequence, so that the phases of any run of groups spread evenly.
+fn phase(g: usize) -> i128 {
+    let u = (g as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        >> 32;
+    i128::from(u) * 2 + 1
+}
+
+/// The units still to come after `elapsed` of `length` seconds, of a group expected to bring
+/// `hundredths` / 100 units evenly over the horizon: its `k`-th unit comes at the fraction
+/// `(k + u) / Q` of the horizon (`Q` = `hundredths` / 100 and `u` = `phase` / 2³³, for
+/// `k + u < Q`). Over the phases this is the expected share `Q × (1 − elapsed / length)`,
+/// and groups with different phases do not all drop a unit at the same moment.
+fn staggered(hundredths: i128, phase: i128, elapsed: i128, length: i128) -> i128 {
+    // In units of 1 / (100 · length · 2³³): unit k comes at k·D + u·100·length, and counts
+    // while after `elapsed · Q` and before `Q` (the horizon's end).
+    const ONE: i128 = 1 << 33;
+    let d = 100 * length * ONE;
+    let offset = phase * 100 * length;
+    let lo = elapsed * hundredths * ONE - offset;
+    let hi = hundredths * length * ONE - offset;
+    let before_end = if hi <= 0 { 0 } else { (hi - 1) / d + 1 };
+    let come = if lo < 0 { 0 } else { lo / d + 1 };
+    (before_end - come).max(0)
+}
+
 impl Ledger {
     /// Checks `forecast` against the ledger's areas and groups its needs (in the order their
     /// terms sort, so the same forecast always gives the same groups).
@@ -269,14 +298,14 @@ impl Ledger {
             _ => o.until,
         };
         let length = i128::from(until.seconds() - o.from.seconds()).max(1);
-        let left =
-            i128::from(until.seconds() - at.seconds().max(o.from.seconds())).clamp(0, length);
-        // Rounded to the nearest unit (half up): small groups keep their expected share.
-        let scale = length * 100;
-        let units =
-            (i128::from(group.need.quantity) * left * i128::from(self.forecast_weight()) * 2
-                + scale)
-                / (2 * scale);
+        let elapsed =
+            i128::from(at.seconds().max(o.from.seconds()) - o.from.seconds()).clamp(0, length);
+        let units = staggered(
+            i128::from(group.need.quantity) * i128::from(self.forecast_weight()),
+            phase(g),
+            elapsed,
+            length,
+        );
         // Live dispatch keeps flows in 32 bits: no forecast counts beyond that.
         i64::try_from(units.clamp(0, i128::from(MAX_SUPPLY))).unwrap_or(0)
     }
@@ -467,5 +496,56 @@ impl Ledger {
             .flat_map(|n| self.live.arcs_of(n).iter())
             .map(|&a| self.live.arc(a).flow())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{phase, staggered};
+
+    const HOUR: i128 = 3600;
+
+    #[test]
+    fn a_unit_counts_until_its_arrival() {
+        // One unit at phase ½ arrives halfway: it counts before, not from then on.
+        let half = 1i128 << 32;
+        assert_eq!(staggered(100, half, 0, 10 * HOUR), 1);
+        assert_eq!(staggered(100, half, 5 * HOUR - 1, 10 * HOUR), 1);
+        assert_eq!(staggered(100, half, 5 * HOUR, 10 * HOUR), 0);
+        // Weight 0 expects nothing; a weight of 50 % over 4 units expects 2.
+        assert_eq!(staggered(0, half, 0, 10 * HOUR), 0);
+        assert_eq!(staggered(4 * 50, half, 0, 10 * HOUR), 2);
+    }
+
+    #[test]
+    fn staggered_groups_keep_the_expected_share() {
+        let length = 720 * HOUR;
+        for quantity in [1, 2, 3, 7] {
+            for tenth in 0..=10 {
+                let elapsed = length * tenth / 10;
+                let total: i128 = (0..1000)
+                    .map(|g| staggered(quantity * 100, phase(g), elapsed, length))
+                    .sum();
+                // 1,000 groups of `quantity` units, (10 − tenth)/10 of them still to come.
+                let expected = 1000 * quantity * (10 - tenth) / 10;
+                assert!(
+                    (total - expected).abs() <= 2 * quantity,
+                    "{quantity} {tenth}: {total}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_group_only_loses_units_as_time_passes() {
+        for g in 0..50 {
+            let mut last = i128::MAX;
+            for hour in 0..=100 {
+                let now = staggered(3 * 70, phase(g), hour * HOUR, 100 * HOUR);
+                assert!(now <= last && now <= 3, "{g} {hour}");
+                last = now;
+            }
+            assert_eq!(last, 0);
+        }
     }
 }
