@@ -985,6 +985,50 @@ fn forecast_reserves_for_vulnerable_demand() {
     assert_eq!(err.problems()[0].path, "until");
 }
 
+/// Demand still to come holds only capacity that lasts its horizon: a resource whose window
+/// ends before the forecast's does not wait for it, and serves the order there now.
+#[test]
+fn forecast_leaves_capacity_that_ends_sooner_to_orders_now() {
+    let instance = |end: &str| {
+        Instance::from_json_str(&format!(
+            r#"{{"areas": [{{"id": "S", "level": "street"}},
+                          {{"id": "C1", "level": "community", "parent": "S"}}],
+                "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 1, "priority": 1}}],
+                "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 2,
+                               "window": {{"start": "2027-01-01T00:00:00", "end": "{end}"}}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let text = r#"{"from": "2027-01-01T00:00:00", "until": "2027-01-11T00:00:00",
+                   "needs": [{"id": "F", "area": "C1", "category": "care", "quantity": 4, "priority": 3, "vulnerable": true}]}"#;
+    let rules = Rules {
+        forecast: Some(Forecast::from_json_str(text).unwrap()),
+        start: Some(at_hour(0)),
+        ..Rules::default()
+    };
+    // Open until the horizon's end: both units held for the demand to come.
+    let lasting = Ledger::with_rules(instance("2027-01-11T00:00:00"), rules.clone()).unwrap();
+    lasting.check_dispatch().unwrap();
+    assert_eq!(lasting.reserved(), 2);
+    assert!(lasting.order("N1").unwrap().tickets.is_empty());
+    // Closing halfway: nothing held, N1 offered its unit.
+    let ending = Ledger::with_rules(instance("2027-01-06T00:00:00"), rules.clone()).unwrap();
+    ending.check_dispatch().unwrap();
+    assert_eq!(ending.reserved(), 0);
+    let tickets = &ending.order("N1").unwrap().tickets;
+    assert_eq!((tickets.len(), tickets[0].quantity), (1, 1));
+    // A snapshot finds the same pairs again.
+    for (end, ledger) in [
+        ("2027-01-11T00:00:00", &lasting),
+        ("2027-01-06T00:00:00", &ending),
+    ] {
+        let restored = Ledger::restore(instance(end), rules.clone(), &ledger.snapshot()).unwrap();
+        restored.check_dispatch().unwrap();
+        assert_eq!(restored.reserved(), ledger.reserved());
+        assert_eq!(restored.snapshot(), ledger.snapshot());
+    }
+}
+
 /// A forecast from the ledger's own history: the needs posted in the week before the horizon,
 /// their windows moved a week on.
 #[test]

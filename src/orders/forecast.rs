@@ -3,13 +3,13 @@
 //! A [`Forecast`] lists needs expected to arrive evenly between `from` and `until`. Needs
 //! alike (same area, category, priority, vulnerability, skills, window and cost limit) form
 //! one group; each group is a left node of the live network with an arc to every resource
-//! that may serve it, valued by the same formula as an order's pair. Its supply is the
-//! demand still to come: of the group's units × `policy.forecast_weight` / 100, expected
-//! evenly over the horizon (or until the group's window ends, if that comes first), those
-//! whose arrival is still ahead, each group's arrivals staggered by its own phase
-//! (`staggered`; 0 once the group's window has ended), valued at the pair's value less 1,
-//! with no re-offer bonus, brought
-//! up to date at every `tick` and every `set_policy`. So the live flow is an exact optimum of
+//! that may serve it and stays in its window for the group's whole horizon, valued by the
+//! same formula as an order's pair. Its supply is the demand still to come: of the group's
+//! units × `policy.forecast_weight` / 100, expected evenly over the horizon (or until the
+//! group's window ends, if that comes first), those whose arrival is still ahead, each
+//! group's arrivals staggered by its own phase and late in their slots (`staggered`; 0 once
+//! the group's window has ended), valued at the pair's value less 1, with no re-offer bonus,
+//! brought up to date at every `tick` and every `set_policy`. So the live flow is an exact optimum of
 //! one stated problem, the open orders plus the forecast demand, with the same proof
 //! ([`crate::solve::LiveFlow::verify`]); a forecast node receives no offers (its flow is a
 //! reservation), and an order is offered a unit only when it is worth more there than the
@@ -189,6 +189,9 @@ pub(super) struct Group {
     pub(super) wanted: Wanted,
     /// When the group's window ends (no demand after).
     pub(super) end: Option<DateTime>,
+    /// When its demand stops arriving: its window's end, if that comes within the forecast's
+    /// horizon, else the horizon's end.
+    pub(super) until: DateTime,
     /// Its left node.
     pub(super) node: Option<u32>,
 }
@@ -197,7 +200,6 @@ pub(super) struct Group {
 #[derive(Debug, Clone)]
 pub(super) struct Outlook {
     pub(super) from: DateTime,
-    pub(super) until: DateTime,
     pub(super) groups: Vec<Group>,
 }
 
@@ -212,21 +214,33 @@ fn phase(g: usize) -> i128 {
 }
 
 /// The units still to come after `elapsed` of `length` seconds, of a group expected to bring
-/// `hundredths` / 100 units evenly over the horizon: its `k`-th unit comes at the fraction
-/// `(k + u) / Q` of the horizon (`Q` = `hundredths` / 100 and `u` = `phase` / 2³³, for
-/// `k + u < Q`). Over the phases this is the expected share `Q × (1 − elapsed / length)`,
-/// and groups with different phases do not all drop a unit at the same moment.
+/// `Q` = `hundredths` / 100 units over the horizon, with phase `v` = `phase` / 2³³:
+/// - it brings `K` units, the number of `k ≥ 0` with `k + v < Q` (`Q` rounded by the phase:
+///   `Q` on average over the phases, and exactly `Q` when it is whole);
+/// - its `k`-th unit comes late in the `k`-th of `K` equal slots of the horizon, at the
+///   fraction `(k + u) / K` with `u = (1 + v) / 2`: a unit held back only delays an order
+///   that can still be served later, while a unit given away is gone for good, so the
+///   forecast errs on the side of holding.
+///
+/// Groups with different phases do not all drop a unit at the same moment.
 fn staggered(hundredths: i128, phase: i128, elapsed: i128, length: i128) -> i128 {
-    // In units of 1 / (100 · length · 2³³): unit k comes at k·D + u·100·length, and counts
-    // while after `elapsed · Q` and before `Q` (the horizon's end).
     const ONE: i128 = 1 << 33;
-    let d = 100 * length * ONE;
-    let offset = phase * 100 * length;
-    let lo = elapsed * hundredths * ONE - offset;
-    let hi = hundredths * length * ONE - offset;
-    let before_end = if hi <= 0 { 0 } else { (hi - 1) / d + 1 };
-    let come = if lo < 0 { 0 } else { lo / d + 1 };
-    (before_end - come).max(0)
+    // K = #{k ≥ 0 : k·100·ONE + phase·100 < hundredths·ONE}.
+    let hi = hundredths * ONE - phase * 100;
+    let units = if hi <= 0 {
+        0
+    } else {
+        (hi - 1) / (100 * ONE) + 1
+    };
+    // Unit k has come once (k + u)·length ≤ elapsed·K, in units of 1 / (2·ONE):
+    // k·2·ONE·length + (ONE + phase)·length ≤ elapsed·K·2·ONE.
+    let lo = elapsed * units * 2 * ONE - (ONE + phase) * length;
+    let come = if lo < 0 {
+        0
+    } else {
+        (lo / (2 * ONE * length) + 1).min(units)
+    };
+    units - come
 }
 
 impl Ledger {
@@ -260,18 +274,21 @@ impl Ledger {
         for (_, need) in alike {
             let wanted = self.roster.wanted(&need, self.instance.areas());
             let end = need.window.as_ref().and_then(|w| DateTime::parse(&w.end));
+            // A need is posted before its window ends: a group with a window arrives evenly
+            // until then (or until the horizon ends, if sooner).
+            let last = match end {
+                Some(end) if end > from && end < until => end,
+                _ => until,
+            };
             groups.push(Group {
                 need,
                 wanted,
                 end,
+                until: last,
                 node: None,
             });
         }
-        Ok(Outlook {
-            from,
-            until,
-            groups,
-        })
+        Ok(Outlook { from, groups })
     }
 
     /// The forecast weight in force, in percent (0 without a forecast).
@@ -291,12 +308,7 @@ impl Ledger {
         if group.end.is_some_and(|end| end < at) {
             return 0;
         }
-        // A need is posted before its window ends: a group with a window arrives evenly
-        // until then (or until the horizon ends, if sooner).
-        let until = match group.end {
-            Some(end) if end > o.from && end < o.until => end,
-            _ => o.until,
-        };
+        let until = group.until;
         let length = i128::from(until.seconds() - o.from.seconds()).max(1);
         let elapsed =
             i128::from(at.seconds().max(o.from.seconds()) - o.from.seconds()).clamp(0, length);
@@ -331,7 +343,7 @@ impl Ledger {
                 Some(_) => {}
                 None if weight > 0 => {
                     let pairs = match &self.outlook {
-                        Some(o) => self.forecast_pairs(&o.groups[g].wanted),
+                        Some(o) => self.forecast_pairs(&o.groups[g].wanted, o.groups[g].until),
                         None => Vec::new(),
                     };
                     let node = self.live.add_left(supply, pairs.iter().map(|p| (p.0, p.2)));
@@ -377,16 +389,17 @@ impl Ledger {
         let Some(o) = &self.outlook else {
             return tiers;
         };
-        let groups: Vec<(u32, Wanted)> = o
+        let groups: Vec<(u32, Wanted, DateTime)> = o
             .groups
             .iter()
-            .filter_map(|g| Some((g.node?, g.wanted.clone())))
+            .filter_map(|g| Some((g.node?, g.wanted.clone(), g.until)))
             .collect();
         let areas = self.instance.areas();
-        for (node, wanted) in groups {
+        for (node, wanted, until) in groups {
             let pair = self
                 .roster
                 .assess(j, &wanted, areas, &self.policy)
+                .filter(|_| self.lasts(j, until))
                 .and_then(|(tier, value)| Some((tier, self.forecast_value(value)?)));
             match (self.live.find(node, j), pair) {
                 (Some(a), None) => self.live.remove_arc(a),
@@ -423,12 +436,24 @@ impl Ledger {
     }
 
     /// The pairs of a forecast group: (resource slot, tier, forecast value), slots ascending.
-    pub(super) fn forecast_pairs(&self, wanted: &Wanted) -> Vec<(u32, Level, i64)> {
+    pub(super) fn forecast_pairs(
+        &self,
+        wanted: &Wanted,
+        until: DateTime,
+    ) -> Vec<(u32, Level, i64)> {
         self.roster
             .pairs(wanted, self.instance.areas(), &self.policy)
             .into_iter()
+            .filter(|p| self.lasts(p.0, until))
             .filter_map(|(j, tier, value)| Some((j, tier, self.forecast_value(value)?)))
             .collect()
+    }
+
+    /// Whether resource `j` stays in its window until `until`, when a forecast group's demand
+    /// stops arriving: only then does demand still to come hold its units. Capacity whose
+    /// window ends sooner goes to the orders there now.
+    fn lasts(&self, j: u32, until: DateTime) -> bool {
+        self.roster.window_end(j).map_or(true, |end| end >= until)
     }
 
     /// Brings every forecast node's arcs up to date with the roster and the policy (after
@@ -438,13 +463,13 @@ impl Ledger {
         let Some(o) = &self.outlook else {
             return tiers;
         };
-        let groups: Vec<(u32, Wanted)> = o
+        let groups: Vec<(u32, Wanted, DateTime)> = o
             .groups
             .iter()
-            .filter_map(|g| Some((g.node?, g.wanted.clone())))
+            .filter_map(|g| Some((g.node?, g.wanted.clone(), g.until)))
             .collect();
-        for (node, wanted) in groups {
-            let new = self.forecast_pairs(&wanted);
+        for (node, wanted, until) in groups {
+            let new = self.forecast_pairs(&wanted, until);
             let old: Vec<u32> = self.live.arcs_of(node).to_vec();
             for a in old {
                 let j = self.live.arc(a).right;
@@ -507,18 +532,21 @@ mod tests {
 
     #[test]
     fn a_unit_counts_until_its_arrival() {
-        // One unit at phase ½ arrives halfway: it counts before, not from then on.
+        // One unit at phase ½ comes three quarters of the way (late in its slot): it counts
+        // before, not from then on.
         let half = 1i128 << 32;
-        assert_eq!(staggered(100, half, 0, 10 * HOUR), 1);
-        assert_eq!(staggered(100, half, 5 * HOUR - 1, 10 * HOUR), 1);
-        assert_eq!(staggered(100, half, 5 * HOUR, 10 * HOUR), 0);
-        // Weight 0 expects nothing; a weight of 50 % over 4 units expects 2.
-        assert_eq!(staggered(0, half, 0, 10 * HOUR), 0);
-        assert_eq!(staggered(4 * 50, half, 0, 10 * HOUR), 2);
+        assert_eq!(staggered(100, half, 0, 8 * HOUR), 1);
+        assert_eq!(staggered(100, half, 6 * HOUR - 1, 8 * HOUR), 1);
+        assert_eq!(staggered(100, half, 6 * HOUR, 8 * HOUR), 0);
+        // Weight 0 expects nothing; a weight of 50 % over 4 units expects 2, one per half.
+        assert_eq!(staggered(0, half, 0, 8 * HOUR), 0);
+        assert_eq!(staggered(4 * 50, half, 0, 8 * HOUR), 2);
+        assert_eq!(staggered(4 * 50, half, 3 * HOUR, 8 * HOUR), 1);
+        assert_eq!(staggered(4 * 50, half, 7 * HOUR, 8 * HOUR), 0);
     }
 
     #[test]
-    fn staggered_groups_keep_the_expected_share() {
+    fn staggered_groups_keep_their_units_and_err_on_holding() {
         let length = 720 * HOUR;
         for quantity in [1, 2, 3, 7] {
             for tenth in 0..=10 {
@@ -526,14 +554,19 @@ mod tests {
                 let total: i128 = (0..1000)
                     .map(|g| staggered(quantity * 100, phase(g), elapsed, length))
                     .sum();
-                // 1,000 groups of `quantity` units, (10 − tenth)/10 of them still to come.
+                // 1,000 groups of `quantity` units, (10 − tenth)/10 of them expected still to
+                // come; each group holds at most one unit more than its share.
                 let expected = 1000 * quantity * (10 - tenth) / 10;
+                let most = if tenth == 10 { 0 } else { expected + 1000 };
                 assert!(
-                    (total - expected).abs() <= 2 * quantity,
+                    (expected..=most).contains(&total),
                     "{quantity} {tenth}: {total}"
                 );
             }
         }
+        // A fractional share: 1,000 groups expecting half a unit each bring 500 in all.
+        let total: i128 = (0..1000).map(|g| staggered(50, phase(g), 0, length)).sum();
+        assert!((total - 500).abs() <= 2, "{total}");
     }
 
     #[test]

@@ -242,6 +242,11 @@ impl Roster {
     }
 
     /// The resource in slot `j`, if any.
+    /// When slot `j`'s resource's window ends (`None`: no window, or a free slot).
+    pub(super) fn window_end(&self, j: u32) -> Option<DateTime> {
+        self.get(j).and_then(|r| r.window.map(|w| w.end))
+    }
+
     pub(super) fn get(&self, j: u32) -> Option<&Member> {
         self.slots.get(j as usize).and_then(Option::as_ref)
     }

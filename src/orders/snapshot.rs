@@ -745,8 +745,8 @@ impl Ledger {
         // The forecast's pairs found again, their reservations as flows.
         if let Some(outlook) = &outlook {
             for r in &file.forecast {
-                let wanted = &outlook.groups[r.group].wanted;
-                for (j, tier, value) in ledger.forecast_pairs(wanted) {
+                let g = &outlook.groups[r.group];
+                for (j, tier, value) in ledger.forecast_pairs(&g.wanted, g.until) {
                     let flow = r.flows.iter().find(|x| x.0 == j).map_or(0, |x| x.1);
                     add((r.node, j, value, flow, tier)).map_err(proof)?;
                 }
