@@ -9,8 +9,8 @@
 //! group's window ends, if that comes first), those whose arrival is still ahead, each
 //! group's arrivals staggered by its own phase and late in their slots (`staggered`; 0 once
 //! the group's window has ended), valued at the pair's value less 1, with no re-offer bonus,
-//! brought up to date at every `tick` and every `set_policy`. So the live flow is an exact optimum of
-//! one stated problem, the open orders plus the forecast demand, with the same proof
+//! brought up to date at every `tick` and every `set_policy`. So the live flow is an exact
+//! optimum of one stated problem, the open orders plus the forecast demand, with the same proof
 //! ([`crate::solve::LiveFlow::verify`]); a forecast node receives no offers (its flow is a
 //! reservation), and an order is offered a unit only when it is worth more there than the
 //! forecast says that unit will be worth later. With no forecast, or a weight of 0, no
@@ -234,7 +234,12 @@ fn staggered(hundredths: i128, phase: i128, elapsed: i128, length: i128) -> i128
     };
     // Unit k has come once (k + u)·length ≤ elapsed·K, in units of 1 / (2·ONE):
     // k·2·ONE·length + (ONE + phase)·length ≤ elapsed·K·2·ONE.
-    let lo = elapsed * units * 2 * ONE - (ONE + phase) * length;
+    // Saturating: a group of more units than any forecast file can list would only lose its
+    // units early, never wrap.
+    let lo = elapsed
+        .saturating_mul(units)
+        .saturating_mul(2 * ONE)
+        .saturating_sub((ONE + phase) * length);
     let come = if lo < 0 {
         0
     } else {
