@@ -915,29 +915,35 @@ fn deadlines_escalate() {
     );
 }
 
+/// One care need N1 (priority 1) in community C1 and one member R1 of capacity 2 (with
+/// `resource`'s extra fields, e.g. a window), under `policy`; and rules with a forecast of
+/// four vulnerable care units (priority 3) over the first ten days of 2027.
+fn forecast_case(resource: &str, policy: &str) -> (Instance, Rules) {
+    let instance = Instance::from_json_str(&format!(
+        r#"{{"areas": [{{"id": "S", "level": "street"}},
+                      {{"id": "C1", "level": "community", "parent": "S"}}],
+            "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 1, "priority": 1}}],
+            "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 2{resource}}}],
+            "policy": {{{policy}}}}}"#
+    ))
+    .unwrap();
+    let text = r#"{"from": "2027-01-01T00:00:00", "until": "2027-01-11T00:00:00",
+                   "needs": [{"id": "F", "area": "C1", "category": "care", "quantity": 4, "priority": 3, "vulnerable": true}]}"#;
+    let rules = Rules {
+        forecast: Some(Forecast::from_json_str(text).unwrap()),
+        start: Some(at_hour(0)),
+        ..Rules::default()
+    };
+    (instance, rules)
+}
+
 /// Forecast-aware dispatch: capacity is held back from a low-value order now for the
 /// vulnerable demand the forecast expects; the reservation shrinks as the horizon passes; with
 /// `forecast_weight` 0 every answer is exactly as without a forecast.
 #[test]
 fn forecast_reserves_for_vulnerable_demand() {
-    let instance = |weight: &str| {
-        Instance::from_json_str(&format!(
-            r#"{{"areas": [{{"id": "S", "level": "street"}},
-                          {{"id": "C1", "level": "community", "parent": "S"}}],
-                "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 1, "priority": 1}}],
-                "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 2}}],
-                "policy": {{{weight}}}}}"#
-        ))
-        .unwrap()
-    };
-    let text = r#"{"from": "2027-01-01T00:00:00", "until": "2027-01-11T00:00:00",
-                   "needs": [{"id": "F", "area": "C1", "category": "care", "quantity": 4, "priority": 3, "vulnerable": true}]}"#;
-    let forecast = Forecast::from_json_str(text).unwrap();
-    let rules = Rules {
-        forecast: Some(forecast.clone()),
-        start: Some(at_hour(0)),
-        ..Rules::default()
-    };
+    let instance = |weight: &str| forecast_case("", weight).0;
+    let rules = forecast_case("", "").1;
     let mut ledger = Ledger::with_rules(instance(""), rules.clone()).unwrap();
     ledger.check_dispatch().unwrap();
     // Four vulnerable units still to come, worth 500 each, outweigh N1's 100: both units of
@@ -990,22 +996,10 @@ fn forecast_reserves_for_vulnerable_demand() {
 #[test]
 fn forecast_leaves_capacity_that_ends_sooner_to_orders_now() {
     let instance = |end: &str| {
-        Instance::from_json_str(&format!(
-            r#"{{"areas": [{{"id": "S", "level": "street"}},
-                          {{"id": "C1", "level": "community", "parent": "S"}}],
-                "needs": [{{"id": "N1", "area": "C1", "category": "care", "quantity": 1, "priority": 1}}],
-                "resources": [{{"id": "R1", "kind": "member", "home": "C1", "categories": ["care"], "capacity": 2,
-                               "window": {{"start": "2027-01-01T00:00:00", "end": "{end}"}}}}]}}"#
-        ))
-        .unwrap()
+        let window = format!(r#", "window": {{"start": "2027-01-01T00:00:00", "end": "{end}"}}"#);
+        forecast_case(&window, "").0
     };
-    let text = r#"{"from": "2027-01-01T00:00:00", "until": "2027-01-11T00:00:00",
-                   "needs": [{"id": "F", "area": "C1", "category": "care", "quantity": 4, "priority": 3, "vulnerable": true}]}"#;
-    let rules = Rules {
-        forecast: Some(Forecast::from_json_str(text).unwrap()),
-        start: Some(at_hour(0)),
-        ..Rules::default()
-    };
+    let rules = forecast_case("", "").1;
     // Open until the horizon's end: both units held for the demand to come.
     let lasting = Ledger::with_rules(instance("2027-01-11T00:00:00"), rules.clone()).unwrap();
     lasting.check_dispatch().unwrap();

@@ -241,12 +241,12 @@ impl Roster {
         self.slots.len()
     }
 
-    /// The resource in slot `j`, if any.
     /// When slot `j`'s resource's window ends (`None`: no window, or a free slot).
     pub(super) fn window_end(&self, j: u32) -> Option<DateTime> {
         self.get(j).and_then(|r| r.window.map(|w| w.end))
     }
 
+    /// The resource in slot `j`, if any.
     pub(super) fn get(&self, j: u32) -> Option<&Member> {
         self.slots.get(j as usize).and_then(Option::as_ref)
     }
