@@ -5,9 +5,10 @@
 //! bound; a few subgradient steps on `(μ, λ)` tighten it. Each flow is also repaired into a
 //! feasible answer (charges cut where a row is over, the free part re-optimised by another
 //! flow, what is left of each row filled greedily), which is verified exactly before it may
-//! become the incumbent. Nodes are explored best bound first and pruned when their bound, an
-//! integer, is no better than the incumbent; the reported `bound` is the largest bound left
-//! open, so `bound == objective` is a proof of optimality.
+//! become the incumbent; at the root, [`super::local`] then improves the incumbent by opening
+//! or closing one opening at a time, block by block. Nodes are explored best bound first and
+//! pruned when their bound, an integer, is no better than the incumbent; the reported `bound`
+//! is the largest bound left open, so `bound == objective` is a proof of optimality.
 
 use super::dual::{ArcBounds, Eval, Incoming, State};
 use super::{verify, Decision, MipStats, Program, ProgramSolver, NO_ROW};
@@ -52,6 +53,11 @@ pub struct BranchSolver {
     /// Subgradient steps on the bound itself at a node whose openings are all decided (each
     /// costs one pass over the arcs).
     pub steps_per_node: u32,
+    /// Rounds of local search at the root after its flows: each opens or closes one opening
+    /// at a time while that pays, block by block, every move an exact flow solve of its
+    /// block (at most 20 passes' worth of the program's arcs per round); the rounds stop
+    /// early once one gains nothing.
+    pub local_rounds: u32,
 }
 
 impl Default for BranchSolver {
@@ -61,8 +67,9 @@ impl Default for BranchSolver {
             max_flow_solves: u64::MAX,
             max_arcs: 600_000_000,
             flows_per_node: 4,
-            root_flows: 30,
+            root_flows: 4,
             steps_per_node: 30,
+            local_rounds: 3,
         }
     }
 }
@@ -99,6 +106,9 @@ impl Ord for Node {
 
 /// A node's best evaluation with its prices `(μ, λ)`.
 type Priced = (Eval, Vec<i64>, Vec<i64>);
+
+/// The arcs one round of local search may handle, in passes over the program's arcs.
+const LOCAL_ARCS_PER_ROUND: u64 = 20;
 
 /// Rounds of descent on the needs' prices a node tries after its first flow.
 const DESCENT_ROUNDS: usize = 8;
@@ -372,6 +382,26 @@ impl Search<'_> {
                 } else {
                     p.net.capacity[j]
                 };
+            }
+        }
+        // At the root, local search from the incumbent, round after round while it gains.
+        if root {
+            let frozen: Vec<bool> = state.iter().map(|&s| s != State::Free).collect();
+            let round = LOCAL_ARCS_PER_ROUND * p.net.arcs() as u64;
+            for _ in 0..self.opts.local_rounds {
+                if self.spent() || done(&best, self) {
+                    break;
+                }
+                let before = self.best.objective;
+                let limit = round.min(self.opts.max_arcs.saturating_sub(self.arcs));
+                let found =
+                    super::local::improve(p, (&self.best.flow, &self.best.open), &frozen, limit)?;
+                self.stats.flow_solves += found.solves;
+                self.arcs += found.arcs;
+                self.answer(state, found.flow)?;
+                if self.best.objective <= before {
+                    break;
+                }
             }
         }
         // Subgradient steps pay off where only the rows' integrality is left: at nodes with

@@ -19,6 +19,7 @@
 mod branch;
 mod dual;
 mod good;
+mod local;
 
 pub use branch::BranchSolver;
 pub use good::MipSolver;
