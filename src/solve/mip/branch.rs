@@ -7,8 +7,10 @@
 //! flow, what is left of each row filled greedily), which is verified exactly before it may
 //! become the incumbent; at the root, [`super::local`] then improves the incumbent by opening
 //! or closing one opening at a time, block by block. Nodes are explored best bound first and
-//! pruned when their bound, an integer, is no better than the incumbent; the reported `bound`
-//! is the largest bound left open, so `bound == objective` is a proof of optimality.
+//! pruned when their bound, an integer, is no better than the incumbent; an opening whose
+//! other decision would lower the node's bound to the incumbent is fixed (reduced-cost
+//! fixing). The reported `bound` is the largest bound left open, so `bound == objective` is a
+//! proof of optimality.
 
 use super::dual::{ArcBounds, Eval, Incoming, State};
 use super::{verify, Decision, MipStats, Program, ProgramSolver, NO_ROW};
@@ -54,9 +56,9 @@ pub struct BranchSolver {
     /// costs one pass over the arcs).
     pub steps_per_node: u32,
     /// Rounds of local search at the root after its flows: each opens or closes one opening
-    /// at a time while that pays, block by block, every move an exact flow solve of its
-    /// block (at most 20 passes' worth of the program's arcs per round); the rounds stop
-    /// early once one gains nothing.
+    /// at a time while that pays, or swaps two where no single move does, block by block,
+    /// every move an exact flow solve of its block (at most 20 passes' worth of the
+    /// program's arcs per round, or 5·10⁷ arcs); the rounds stop early once one gains nothing.
     pub local_rounds: u32,
 }
 
@@ -107,8 +109,11 @@ impl Ord for Node {
 /// A node's best evaluation with its prices `(μ, λ)`.
 type Priced = (Eval, Vec<i64>, Vec<i64>);
 
-/// The arcs one round of local search may handle, in passes over the program's arcs.
+/// The arcs one round of local search may handle: this many passes over the program's arcs,
+/// and at least [`LOCAL_ARCS_MIN`] (a street's single block needs about a hundred solves to
+/// settle, a district's forty blocks settle within 20 passes).
 const LOCAL_ARCS_PER_ROUND: u64 = 20;
+const LOCAL_ARCS_MIN: u64 = 50_000_000;
 
 /// Rounds of descent on the needs' prices a node tries after its first flow.
 const DESCENT_ROUNDS: usize = 8;
@@ -387,7 +392,7 @@ impl Search<'_> {
         // At the root, local search from the incumbent, round after round while it gains.
         if root {
             let frozen: Vec<bool> = state.iter().map(|&s| s != State::Free).collect();
-            let round = LOCAL_ARCS_PER_ROUND * p.net.arcs() as u64;
+            let round = (LOCAL_ARCS_PER_ROUND * p.net.arcs() as u64).max(LOCAL_ARCS_MIN);
             for _ in 0..self.opts.local_rounds {
                 if self.spent() || done(&best, self) {
                     break;
@@ -937,14 +942,42 @@ impl ProgramSolver for BranchSolver {
             if bound.div_euclid(i128::from(scale)) <= i128::from(s.best.objective) {
                 continue;
             }
+            // Reduced-cost fixing: the bound counts a free opening by its margin when that is
+            // positive and not at all otherwise, so deciding it the other way lowers the bound
+            // by `|margin|` at the same prices; where that is no better than the incumbent,
+            // only this way can beat it.
+            let mut state = node.state;
+            let incumbent = i128::from(s.best.objective);
+            let mut fixed = false;
+            for (st, &m) in state.iter_mut().zip(&e.margin) {
+                if *st == State::Free
+                    && (e.scaled - m.abs()).div_euclid(i128::from(scale)) <= incumbent
+                {
+                    *st = if m > 0 { State::In } else { State::Out };
+                    fixed = true;
+                }
+            }
             // Branch on the opening still to decide whose relaxed margin is smallest.
             let pick = (0..ops)
-                .filter(|&o| node.state[o] == State::Free)
+                .filter(|&o| state[o] == State::Free)
                 .min_by_key(|&o| (e.margin[o].abs(), o));
+            if pick.is_none() && fixed {
+                // Fixing decided the last openings: the node is priced again as decided.
+                heap.push(Node {
+                    bound,
+                    id: next_id,
+                    state,
+                    bounds: node.bounds,
+                    mu,
+                    lam,
+                });
+                next_id += 1;
+                continue;
+            }
             let Some(o) = pick else {
                 // Every opening is decided: try the relaxed answer (repaired), then branch on
                 // the units of one arc.
-                s.answer(&node.state, e.x.clone())?;
+                s.answer(&state, e.x.clone())?;
                 if bound.div_euclid(i128::from(scale)) <= i128::from(s.best.objective) {
                     continue;
                 }
@@ -965,7 +998,7 @@ impl ProgramSolver for BranchSolver {
                     heap.push(Node {
                         bound,
                         id: next_id,
-                        state: node.state.clone(),
+                        state: state.clone(),
                         bounds,
                         mu: mu.clone(),
                         lam: lam.clone(),
@@ -975,7 +1008,7 @@ impl ProgramSolver for BranchSolver {
                 continue;
             };
             for choice in [State::In, State::Out] {
-                let mut state = node.state.clone();
+                let mut state = state.clone();
                 state[o] = choice;
                 heap.push(Node {
                     bound,

@@ -11,13 +11,17 @@
 //! moves that cannot pay before any is tried (weak duality): opening `o` gains at most its
 //! knapsack at the left nodes' prices (the best `capacity` units of `value − price` over its
 //! arcs) less its fixed cost; closing it saves at most its fixed cost less its capacity times
-//! its price.
+//! its price. Where no single move pays, a swap (one opening closed, one opened) may: its gain
+//! is at most the sum of the two moves' bounds at the same duals, and the best such swaps are
+//! tried in turn.
 
 use super::Program;
-use crate::solve::{FlowSolver, Network, SolveError, Solver};
+use crate::solve::{FlowSolver, Network, Solution, SolveError, Solver};
 
 /// Passes over a block's openings at most.
 const MAX_PASSES: usize = 4;
+/// Swaps a pass tries at most, per opening of the block.
+const SWAPS_PER_OPENING: usize = 2;
 
 /// What a local search found, and the work it took.
 pub(super) struct Improved {
@@ -31,8 +35,9 @@ pub(super) struct Improved {
 }
 
 /// Improves the answer `(flow, open)` by local search (openings with `frozen[o]` never
-/// move); stops once the flow solves have handled `max_arcs` arcs. The answer returned keeps
-/// every supply, capacity and row, and is worth at least as much.
+/// move); stops once the flow solves have handled `max_arcs` arcs, each block its share by
+/// its arcs. The answer returned keeps every supply, capacity and row, and is worth at least
+/// as much.
 ///
 /// # Errors
 /// The flow solver's.
@@ -84,10 +89,25 @@ pub(super) fn improve(
     let mut spent = super::row_charges(p, &s.flow, &s.open);
     // Per right node: its number in the block being solved.
     let mut local = vec![u32::MAX; net.capacity.len()];
+    // Each block may handle its share of the arcs left, by its own arcs, so that the first
+    // blocks' moves never starve the last.
+    let size = |lefts: &[u32]| -> u64 {
+        lefts
+            .iter()
+            .map(|&i| net.out(i as usize).len() as u64)
+            .sum()
+    };
+    let total: u64 = blocks
+        .iter()
+        .map(|(lefts, _)| size(lefts))
+        .sum::<u64>()
+        .max(1);
+    let left = max_arcs.saturating_sub(s.arcs);
     for (lefts, ops) in blocks {
-        if s.arcs >= max_arcs {
-            break;
-        }
+        let max_arcs = s.arcs.saturating_add(
+            u64::try_from(u128::from(left) * u128::from(size(&lefts)) / u128::from(total))
+                .unwrap_or(u64::MAX),
+        );
         let mut b = Block::new(p, &lefts, &s.flow, &inflow, &mut local);
         // The rows as the outside leaves them.
         let mut rest: Vec<i128> = spent.clone();
@@ -137,8 +157,40 @@ pub(super) fn improve(
             b.restore(&mut local);
             continue;
         }
+        // Flips the openings of `moves` at once; kept when the block gains and keeps the rows.
+        let flip = |b: &mut Block,
+                    s: &mut Improved,
+                    sol: &mut Solution,
+                    moves: &[(usize, u32)]|
+         -> Result<bool, SolveError> {
+            let mut gain: i128 = 0;
+            let set = |b: &mut Block, s: &mut Improved, o: usize, j: u32, open: bool| {
+                s.open[o] = open;
+                b.net.capacity[j as usize] = if open {
+                    net.capacity[p.openings[o].node as usize]
+                } else {
+                    0
+                };
+            };
+            for &(o, j) in moves {
+                let cost = i128::from(p.openings[o].cost);
+                gain += if s.open[o] { cost } else { -cost };
+                set(b, s, o, j, !s.open[o]);
+            }
+            let next = b.solve(s)?;
+            gain += i128::from(next.objective) - i128::from(sol.objective);
+            if gain > 0 && fits(b, &next.flow, &s.open) {
+                *sol = next;
+                return Ok(true);
+            }
+            for &(o, j) in moves {
+                set(b, s, o, j, !s.open[o]);
+            }
+            Ok(false)
+        };
         for _ in 0..MAX_PASSES {
             let mut moved = false;
+            // Single flips, the most promising first, each while its bound still allows.
             let mut order: Vec<(i128, usize, u32)> = ops
                 .iter()
                 .filter(|&&(o, _)| !frozen[o])
@@ -150,23 +202,38 @@ pub(super) fn improve(
                 if s.arcs >= max_arcs {
                     break;
                 }
-                if b.bound(p, o, j, &s.open, &sol) <= 0 {
-                    continue;
+                if b.bound(p, o, j, &s.open, &sol) > 0 {
+                    moved |= flip(&mut b, &mut s, &mut sol, &[(o, j)])?;
                 }
-                let cost = i128::from(p.openings[o].cost);
-                let cap = net.capacity[p.openings[o].node as usize];
-                let opening = !s.open[o];
-                b.net.capacity[j as usize] = if opening { cap } else { 0 };
-                let next = b.solve(&mut s)?;
-                let gain = i128::from(next.objective) - i128::from(sol.objective)
-                    + if opening { -cost } else { cost };
-                s.open[o] = opening;
-                if gain > 0 && fits(&b, &next.flow, &s.open) {
-                    sol = next;
-                    moved = true;
-                } else {
-                    s.open[o] = !opening;
-                    b.net.capacity[j as usize] = if opening { 0 } else { cap };
+            }
+            // Where no single flip pays, swaps: one opening closed and one opened, bounded
+            // by the sum of the two flips' bounds at the same duals; the first that pays ends
+            // the pass (the duals move with it).
+            if !moved {
+                let flips: Vec<(i128, usize, u32)> = ops
+                    .iter()
+                    .filter(|&&(o, _)| !frozen[o])
+                    .map(|&(o, j)| (b.bound(p, o, j, &s.open, &sol), o, j))
+                    .collect();
+                let mut swaps: Vec<(i128, usize, usize)> = Vec::new();
+                for (x, &(bx, ox, _)) in flips.iter().enumerate() {
+                    for (y, &(by, oy, _)) in flips.iter().enumerate() {
+                        if s.open[ox] && !s.open[oy] && bx + by > 0 {
+                            swaps.push((bx + by, x, y));
+                        }
+                    }
+                }
+                swaps.sort_unstable_by(|u, v| v.0.cmp(&u.0).then((u.1, u.2).cmp(&(v.1, v.2))));
+                swaps.truncate(SWAPS_PER_OPENING * ops.len());
+                for (_, x, y) in swaps {
+                    if s.arcs >= max_arcs {
+                        break;
+                    }
+                    let pair = [(flips[x].1, flips[x].2), (flips[y].1, flips[y].2)];
+                    if flip(&mut b, &mut s, &mut sol, &pair)? {
+                        moved = true;
+                        break;
+                    }
                 }
             }
             if !moved {
@@ -436,6 +503,18 @@ mod tests {
             (vec![0, 4], vec![false, true])
         );
         assert_eq!(checked(&p, &s.flow, &s.open), 26);
+        // A budget that pays for one opening only: no single flip pays, the swap does.
+        let mut one = p.clone();
+        one.amount = vec![1];
+        for o in &mut one.openings {
+            o.charge = 1;
+        }
+        let s = improve(&one, (&[4, 0], &[true, false]), &[false; 2], u64::MAX).unwrap();
+        assert_eq!(
+            (s.flow.clone(), s.open.clone()),
+            (vec![0, 4], vec![false, true])
+        );
+        assert_eq!(checked(&one, &s.flow, &s.open), 26);
         // With the first frozen open, the second still pays: 36 − 20 beats 20 − 10.
         let s = improve(&p, (&[4, 0], &[true, false]), &[true, false], u64::MAX).unwrap();
         assert_eq!(
