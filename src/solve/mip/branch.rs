@@ -6,14 +6,14 @@
 //! feasible answer (charges cut where a row is over, the free part re-optimised by another
 //! flow, what is left of each row filled greedily), which is verified exactly before it may
 //! become the incumbent; at the root, [`super::local`] then improves the incumbent by opening
-//! or closing one opening at a time, block by block. Nodes are explored best bound first and
-//! pruned when their bound, an integer, is no better than the incumbent; an opening whose
-//! other decision would lower the node's bound to the incumbent is fixed (reduced-cost
-//! fixing). The reported `bound` is the largest bound left open, so `bound == objective` is a
-//! proof of optimality.
+//! or closing one opening at a time (or swapping two), block by block. Nodes are explored best
+//! bound first and pruned when their bound, an integer, is no better than the incumbent; an
+//! opening whose other decision would lower the node's bound to the incumbent is fixed
+//! (reduced-cost fixing). The reported `bound` is the largest bound left open, so
+//! `bound == objective` is a proof of optimality.
 
 use super::dual::{ArcBounds, Eval, Incoming, State};
-use super::{verify, Decision, MipStats, Program, ProgramSolver, NO_ROW};
+use super::{inflow, verify, within_amounts, Decision, MipStats, Program, ProgramSolver, NO_ROW};
 use crate::solve::{FlowSolver, Network, SolveError, Solver};
 use std::collections::BinaryHeap;
 
@@ -296,11 +296,7 @@ impl Search<'_> {
                 }
             }
         }
-        if forced
-            .iter()
-            .zip(&p.amount)
-            .any(|(&f, &a)| f > i128::from(a))
-        {
+        if !within_amounts(p, &forced) {
             return Ok(None);
         }
         let Some(mut best) = self.eval(&mu, &lam, state) else {
@@ -399,8 +395,13 @@ impl Search<'_> {
                 }
                 let before = self.best.objective;
                 let limit = round.min(self.opts.max_arcs.saturating_sub(self.arcs));
-                let found =
-                    super::local::improve(p, (&self.best.flow, &self.best.open), &frozen, limit)?;
+                let found = super::local::improve(
+                    p,
+                    &self.inc,
+                    (&self.best.flow, &self.best.open),
+                    &frozen,
+                    limit,
+                )?;
                 self.stats.flow_solves += found.solves;
                 self.arcs += found.arcs;
                 self.answer(state, found.flow)?;
@@ -839,15 +840,6 @@ fn tails(net: &Network) -> Vec<u32> {
         }
     }
     tail
-}
-
-/// Units into each right node.
-fn inflow(p: &Program, flow: &[i64]) -> Vec<i64> {
-    let mut into = vec![0i64; p.net.capacity.len()];
-    for (a, &x) in flow.iter().enumerate() {
-        into[p.net.head[a] as usize] += x;
-    }
-    into
 }
 
 /// Per opening: whether the flow sends it anything or it is forced open.

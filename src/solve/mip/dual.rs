@@ -76,6 +76,11 @@ impl Incoming {
         }
     }
 
+    /// The arcs into right node `j`, as `(left node, arc)` by left node ascending.
+    pub(crate) fn into(&self, j: usize) -> &[(u32, u32)] {
+        &self.arcs[self.start[j] as usize..self.start[j + 1] as usize]
+    }
+
     /// Evaluates the bound for the prices `mu` (per left node) and `lam` (per row), in units of
     /// `1/scale`, at a node where the openings are in `state`, each arc `a` carries between
     /// `lo[a]` and `hi[a]` units (when given) and the rows hold `amount`. `None` when the
@@ -110,7 +115,7 @@ impl Incoming {
             let mut room = cap;
             let mut knapsack: i128 = 0;
             let mut forced: Vec<(u32, i64)> = Vec::new();
-            for &(i, a) in &self.arcs[self.start[j] as usize..self.start[j + 1] as usize] {
+            for &(i, a) in self.into(j) {
                 let (i, a) = (i as usize, a as usize);
                 let pr = profit_of(p, scale, (mu, lam), i, a);
                 let (lo, hi) = match bounds {
@@ -241,7 +246,7 @@ impl Incoming {
             }
             let cap = net.capacity[j];
             profit.clear();
-            for &(i, a) in &self.arcs[self.start[j] as usize..self.start[j + 1] as usize] {
+            for &(i, a) in self.into(j) {
                 let (iu, a) = (i as usize, a as usize);
                 profit.push((
                     profit_of(p, scale, (mu, lam), iu, a),

@@ -15,7 +15,8 @@
 //! is at most the sum of the two moves' bounds at the same duals, and the best such swaps are
 //! tried in turn.
 
-use super::Program;
+use super::dual::Incoming;
+use super::{inflow, within_amounts, Program};
 use crate::solve::{FlowSolver, Network, Solution, SolveError, Solver};
 
 /// Passes over a block's openings at most.
@@ -34,8 +35,8 @@ pub(super) struct Improved {
     pub(super) arcs: u64,
 }
 
-/// Improves the answer `(flow, open)` by local search (openings with `frozen[o]` never
-/// move); stops once the flow solves have handled `max_arcs` arcs, each block its share by
+/// Improves the answer `(flow, open)` of `p` (`inc` its arcs into each right node) by local
+/// search (openings with `frozen[o]` never move); stops once the flow solves have handled `max_arcs` arcs, each block its share by
 /// its arcs. The answer returned keeps every supply, capacity and row, and is worth at least
 /// as much.
 ///
@@ -43,6 +44,7 @@ pub(super) struct Improved {
 /// The flow solver's.
 pub(super) fn improve(
     p: &Program,
+    inc: &Incoming,
     (flow, open): (&[i64], &[bool]),
     frozen: &[bool],
     max_arcs: u64,
@@ -57,10 +59,9 @@ pub(super) fn improve(
     if net.has_terms() || p.openings.is_empty() {
         return Ok(s);
     }
-    let opening = p.opening_of();
-    let blocks = blocks(p, &opening);
-    // The flow at these openings, rows aside: its duals price the right nodes that a block
-    // shares with the rest, and it is the start when it keeps the rows.
+    let blocks = blocks(p, inc);
+    // The flow at these openings, rows aside: the start when it keeps the rows (it is worth
+    // at least the answer, which it may route anew).
     let mut whole = net.clone();
     for (o, op) in p.openings.iter().enumerate() {
         if !s.open[o] {
@@ -71,21 +72,10 @@ pub(super) fn improve(
     s.arcs += whole.arcs() as u64;
     let sol = FlowSolver::default().solve(&whole)?;
     drop(whole);
-    {
-        let spent = super::row_charges(p, &sol.flow, &s.open);
-        if spent
-            .iter()
-            .zip(&p.amount)
-            .all(|(&c, &a)| c <= i128::from(a))
-        {
-            s.flow = sol.flow;
-        }
+    if within_amounts(p, &super::row_charges(p, &sol.flow, &s.open)) {
+        s.flow = sol.flow;
     }
-
-    let mut inflow = vec![0i64; net.capacity.len()];
-    for (a, &x) in s.flow.iter().enumerate() {
-        inflow[net.head[a] as usize] += x;
-    }
+    let mut inflow = inflow(p, &s.flow);
     let mut spent = super::row_charges(p, &s.flow, &s.open);
     // Per right node: its number in the block being solved.
     let mut local = vec![u32::MAX; net.capacity.len()];
@@ -147,10 +137,8 @@ pub(super) fn improve(
             }
             charged
         };
-        let fits = |b: &Block, flow: &[i64], open: &[bool]| {
-            let c = charged(b, flow, open);
-            c.iter().zip(&p.amount).all(|(&c, &a)| c <= i128::from(a))
-        };
+        let fits =
+            |b: &Block, flow: &[i64], open: &[bool]| within_amounts(p, &charged(b, flow, open));
         // The block's own optimum at the current openings: the start, when it keeps the rows.
         let mut sol = b.solve(&mut s)?;
         if !fits(&b, &sol.flow, &s.open) || sol.objective < b.value() {
@@ -270,15 +258,10 @@ fn block_limit(p: &Program) -> usize {
 /// is left out (its flow from outside a block stays fixed). Each component with an opening is
 /// a block: its left nodes (ascending) and openings (ascending), ordered by their first
 /// opening.
-fn blocks(p: &Program, opening: &[Option<u32>]) -> Vec<(Vec<u32>, Vec<usize>)> {
+fn blocks(p: &Program, inc: &Incoming) -> Vec<(Vec<u32>, Vec<usize>)> {
     let net = &p.net;
     let (n, m) = (net.supply.len(), net.capacity.len());
-    let mut into: Vec<Vec<u32>> = vec![Vec::new(); m];
-    for i in 0..n {
-        for a in net.out(i) {
-            into[net.head[a] as usize].push(i as u32);
-        }
-    }
+    let opening = &inc.opening;
     // Union-find over left nodes, each root holding its component's arcs.
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let mut size: Vec<usize> = (0..n).map(|i| net.out(i).len()).collect();
@@ -291,11 +274,11 @@ fn blocks(p: &Program, opening: &[Option<u32>]) -> Vec<(Vec<u32>, Vec<usize>)> {
     }
     let limit = block_limit(p);
     let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by_key(|&j| (opening[j].is_none(), into[j].len(), j));
+    order.sort_by_key(|&j| (opening[j].is_none(), inc.into(j).len(), j));
     let mut roots: Vec<u32> = Vec::new();
     for j in order {
         roots.clear();
-        for &i in &into[j] {
+        for &(i, _) in inc.into(j) {
             roots.push(root(&mut parent, i));
         }
         roots.sort_unstable();
@@ -314,7 +297,7 @@ fn blocks(p: &Program, opening: &[Option<u32>]) -> Vec<(Vec<u32>, Vec<usize>)> {
     let mut of_root = vec![usize::MAX; n];
     let mut out: Vec<(Vec<u32>, Vec<usize>)> = Vec::new();
     for (o, op) in p.openings.iter().enumerate() {
-        let Some(&i) = into[op.node as usize].first() else {
+        let Some(&(i, _)) = inc.into(op.node as usize).first() else {
             continue;
         };
         let r = root(&mut parent, i) as usize;
@@ -453,6 +436,15 @@ mod tests {
     use super::*;
     use crate::solve::mip::{verify, BranchSolver, Decision, Opening, ProgramSolver, NO_ROW};
 
+    /// [`improve`] without a work limit.
+    fn search(
+        p: &Program,
+        start: (&[i64], &[bool]),
+        frozen: &[bool],
+    ) -> Result<Improved, SolveError> {
+        improve(p, &Incoming::new(p), start, frozen, u64::MAX)
+    }
+
     /// The objective of `(flow, open)`, checked against every supply, capacity and row.
     fn checked(p: &Program, flow: &[i64], open: &[bool]) -> i64 {
         let value: i64 = flow.iter().zip(&p.net.value).map(|(x, v)| x * v).sum();
@@ -497,7 +489,7 @@ mod tests {
                 row: 0,
             })
             .collect();
-        let s = improve(&p, (&[4, 0], &[true, false]), &[false; 2], u64::MAX).unwrap();
+        let s = search(&p, (&[4, 0], &[true, false]), &[false; 2]).unwrap();
         assert_eq!(
             (s.flow.clone(), s.open.clone()),
             (vec![0, 4], vec![false, true])
@@ -509,14 +501,14 @@ mod tests {
         for o in &mut one.openings {
             o.charge = 1;
         }
-        let s = improve(&one, (&[4, 0], &[true, false]), &[false; 2], u64::MAX).unwrap();
+        let s = search(&one, (&[4, 0], &[true, false]), &[false; 2]).unwrap();
         assert_eq!(
             (s.flow.clone(), s.open.clone()),
             (vec![0, 4], vec![false, true])
         );
         assert_eq!(checked(&one, &s.flow, &s.open), 26);
         // With the first frozen open, the second still pays: 36 − 20 beats 20 − 10.
-        let s = improve(&p, (&[4, 0], &[true, false]), &[true, false], u64::MAX).unwrap();
+        let s = search(&p, (&[4, 0], &[true, false]), &[true, false]).unwrap();
         assert_eq!(
             (s.flow.clone(), s.open.clone()),
             (vec![0, 4], vec![true, true])
@@ -584,17 +576,17 @@ mod tests {
             let p = random(seed);
             let ops = p.openings.len();
             let none = (vec![0; p.net.arcs()], vec![false; ops]);
-            let s = improve(&p, (&none.0, &none.1), &vec![false; ops], u64::MAX).unwrap();
+            let s = search(&p, (&none.0, &none.1), &vec![false; ops]).unwrap();
             let got = checked(&p, &s.flow, &s.open);
             assert!(got >= 0, "seed {seed}");
             opened += usize::from(s.open.contains(&true));
             let best = BranchSolver::default().solve(&p).unwrap();
             assert!(best.is_proven());
             optimal += usize::from(got == best.objective);
-            let s = improve(&p, (&best.flow, &best.open), &vec![false; ops], u64::MAX).unwrap();
+            let s = search(&p, (&best.flow, &best.open), &vec![false; ops]).unwrap();
             assert_eq!(checked(&p, &s.flow, &s.open), best.objective, "seed {seed}");
             let frozen: Vec<bool> = (0..ops).map(|o| (o as u64 + seed) % 2 == 0).collect();
-            let s = improve(&p, (&none.0, &none.1), &frozen, u64::MAX).unwrap();
+            let s = search(&p, (&none.0, &none.1), &frozen).unwrap();
             checked(&p, &s.flow, &s.open);
             for o in (0..ops).filter(|&o| frozen[o]) {
                 assert!(!s.open[o], "seed {seed}: frozen opening {o} opened");

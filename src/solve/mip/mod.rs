@@ -185,6 +185,23 @@ pub trait ProgramSolver {
     fn solve(&self, program: &Program) -> Result<Decision, SolveError>;
 }
 
+/// Whether no row is charged more than its amount.
+fn within_amounts(program: &Program, spent: &[i128]) -> bool {
+    spent
+        .iter()
+        .zip(&program.amount)
+        .all(|(&c, &a)| c <= i128::from(a))
+}
+
+/// Units into each right node.
+fn inflow(program: &Program, flow: &[i64]) -> Vec<i64> {
+    let mut into = vec![0i64; program.net.capacity.len()];
+    for (a, &x) in flow.iter().enumerate() {
+        into[program.net.head[a] as usize] += x;
+    }
+    into
+}
+
 /// What each row is charged by a flow and a choice of openings, in `i128`.
 pub fn row_charges(program: &Program, flow: &[i64], open: &[bool]) -> Vec<i128> {
     let mut spent = vec![0i128; program.amount.len()];
